@@ -341,8 +341,9 @@ Status Parser::read_shape(TensorInfo& t) {
     }
     if (__builtin_mul_overflow(elements, t.ne[d], &elements)) {
       std::string dims;
-      for (int j = 0; j < t.n_dims; ++j) dims += str_cat(j ? ", " : "", j <= d ? t.ne[j] : 0);
-      return corrupt_file("element count overflows 64 bits (dimensions ", dims, ", ...)");
+      for (int j = 0; j <= d; ++j) dims += str_cat(j ? " x " : "", t.ne[j]);
+      return corrupt_file("element count overflows 64 bits (", dims,
+                          d + 1 < t.n_dims ? " x ..." : "", ")");
     }
   }
   return Status::Ok();

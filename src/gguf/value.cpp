@@ -1,6 +1,7 @@
 // GGUF metadata values: kinds, conversions and a short human-readable form.
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 #include "gguf/gguf.h"
 
@@ -121,6 +122,20 @@ void append_quoted(std::string& out, const std::string& s) {
   out.push_back('"');
 }
 
+// The fewest digits that read back as the same value: 1e-05 rather than 9.99999975e-06 for an f32.
+std::string shortest_float_text(double value, bool is_f32) {
+  char buf[40];
+  for (int digits = 6; digits <= 17; ++digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, value);
+    double back = std::strtod(buf, nullptr);
+    if (std::isnan(value) ||
+        (is_f32 ? static_cast<float>(back) == static_cast<float>(value) : back == value)) {
+      break;
+    }
+  }
+  return buf;
+}
+
 void append_display(std::string& out, const Value& v, size_t max_items) {
   if (v.is_string()) return append_quoted(out, v.as_string());
   if (v.type == ValueType::kBool) {
@@ -128,9 +143,7 @@ void append_display(std::string& out, const Value& v, size_t max_items) {
     return;
   }
   if (v.is_float()) {
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%.9g", v.as_double());
-    out += buf;
+    out += shortest_float_text(v.as_double(), v.type == ValueType::kFloat32);
     return;
   }
   if (v.is_integer()) {
