@@ -7,6 +7,12 @@
 //   padding to `general.alignment` (default 32)
 //   tensor data; each tensor's offset is relative to the data section start and aligned.
 // Strings are u64 length + bytes (no NUL). Arrays are u32 element type + u64 count + elements.
+//
+// What the reader accepts (anything else is a Status naming the problem and its byte position):
+// versions 2 and 3; non-empty, unique keys and tensor names; `general.alignment` a u32 power of
+// two; arrays nested at most 8 deep; 0-4 dimensions, each >= 1 (llama.cpp also takes 0-element
+// tensors, hearth refuses them); element and byte counts within 64 bits; a known tensor type; each
+// tensor's offset aligned and its data inside the file. Offsets need not be contiguous.
 #pragma once
 
 #include <cstddef>

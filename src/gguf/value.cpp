@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 
 #include "gguf/gguf.h"
 
@@ -66,17 +67,33 @@ bool Value::is_float() const {
   return type == ValueType::kFloat32 || type == ValueType::kFloat64;
 }
 
+namespace {
+
+// A float converted to an integer type without undefined behaviour: NaN gives 0, out-of-range
+// values saturate.
+template <typename Int>
+Int clamp_to(double d) {
+  if (std::isnan(d)) return 0;
+  if (d <= static_cast<double>(std::numeric_limits<Int>::min()))
+    return std::numeric_limits<Int>::min();
+  if (d >= static_cast<double>(std::numeric_limits<Int>::max()))
+    return std::numeric_limits<Int>::max();
+  return static_cast<Int>(d);
+}
+
+}  // namespace
+
 int64_t Value::as_int() const {
   if (const auto* u = std::get_if<uint64_t>(&data)) return static_cast<int64_t>(*u);
   if (const auto* i = std::get_if<int64_t>(&data)) return *i;
-  if (const auto* d = std::get_if<double>(&data)) return static_cast<int64_t>(*d);
+  if (const auto* d = std::get_if<double>(&data)) return clamp_to<int64_t>(*d);
   return 0;
 }
 
 uint64_t Value::as_uint() const {
   if (const auto* u = std::get_if<uint64_t>(&data)) return *u;
   if (const auto* i = std::get_if<int64_t>(&data)) return static_cast<uint64_t>(*i);
-  if (const auto* d = std::get_if<double>(&data)) return static_cast<uint64_t>(*d);
+  if (const auto* d = std::get_if<double>(&data)) return clamp_to<uint64_t>(*d);
   return 0;
 }
 

@@ -132,6 +132,10 @@ void Writer::remove(const std::string& key) {
 }
 
 void Writer::copy_metadata_from(const File& file) {
+  if (metadata_.empty()) {  // the common case, without a lookup per key
+    metadata_ = file.metadata();
+    return;
+  }
   for (const KeyValue& kv : file.metadata()) set(kv.key, kv.value);
 }
 
