@@ -38,12 +38,11 @@ void pack_two_bit_levels(const uint8_t* L, uint8_t* qs) {
 // Reference: |x|-weighted mean-absolute-error fit per 16, then scales and mins to 4 bits.
 void fit_q2_k_reference(const float* x, uint8_t* L, BlockQ2_K* y) {
   float scales[16], mins[16], weights[16];
-  uint8_t scratch[16];
   float max_scale = 0, max_min = 0;
   for (int j = 0; j < 16; ++j) {
     for (int l = 0; l < 16; ++l) weights[l] = std::fabs(x[16 * j + l]);
-    scales[j] = detail::fit_scale_and_min(16, 3, x + 16 * j, weights, L + 16 * j, &mins[j], scratch,
-                                          -0.5f, 0.1f, 15, true);
+    scales[j] = detail::fit_scale_and_min(16, 3, x + 16 * j, weights, L + 16 * j, &mins[j], -0.5f,
+                                          0.1f, 15, true);
     if (scales[j] > max_scale) max_scale = scales[j];
     if (mins[j] > max_min) max_min = mins[j];
   }
@@ -71,7 +70,7 @@ void fit_q2_k_weighted(const float* x, const float* importance, uint8_t* L, Bloc
   for (int j = 0; j < kQK_K; ++j) sum_x2 += x[j] * x[j];
   const float sigma2 = sum_x2 / kQK_K;
   float scales[16], mins[16], weights[16], sub_weight[16];
-  uint8_t scratch[16], ls[16], lm[16];
+  uint8_t ls[16], lm[16];
   for (int j = 0; j < 16; ++j) {
     const float* qw = importance + 16 * j;
     for (int l = 0; l < 16; ++l)
@@ -79,7 +78,7 @@ void fit_q2_k_weighted(const float* x, const float* importance, uint8_t* L, Bloc
     sub_weight[j] = 0;
     for (int l = 0; l < 16; ++l) sub_weight[j] += weights[l];
     scales[j] = detail::fit_scale_and_min_v3(16, 3, x + 16 * j, weights, L + 16 * j, &mins[j],
-                                             scratch, -0.9f, 0.05f, 36, false);
+                                             -0.9f, 0.05f, 36, false);
   }
   const float dm = detail::fit_positive_scale(16, 15, scales, ls, sub_weight);
   const float mm = detail::fit_positive_scale(16, 15, mins, lm, sub_weight);

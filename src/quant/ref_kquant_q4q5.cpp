@@ -27,7 +27,6 @@ struct SubBlockFit {
 void fit_k4_reference(const float* x, int nmax, float rmin, int nstep, uint8_t* L,
                       SubBlockFit* fit) {
   float weights[32];
-  uint8_t scratch[32];
   for (int j = 0; j < 8; ++j) {
     const float* xs = x + 32 * j;
     float sum_x2 = 0;
@@ -35,7 +34,7 @@ void fit_k4_reference(const float* x, int nmax, float rmin, int nstep, uint8_t* 
     const float av_x = std::sqrt(sum_x2 / 32);
     for (int l = 0; l < 32; ++l) weights[l] = av_x + std::fabs(xs[l]);
     fit->scales[j] = detail::fit_scale_and_min(32, nmax, xs, weights, L + 32 * j, &fit->mins[j],
-                                               scratch, rmin, 0.1f, nstep, false);
+                                               rmin, 0.1f, nstep, false);
   }
 }
 
@@ -67,7 +66,6 @@ void fit_k4_weighted(const float* x, const float* importance, int nmax, uint8_t*
   for (int l = 0; l < kQK_K; ++l) sum_x2 += x[l] * x[l];
   const float sigma2 = 2 * sum_x2 / kQK_K;
   float weights[32], sub_weight[8], scales[8], mins[8];
-  uint8_t scratch[32];
   for (int j = 0; j < 8; ++j) {
     const float* xs = x + 32 * j;
     const float* qw = importance + 32 * j;
@@ -75,8 +73,8 @@ void fit_k4_weighted(const float* x, const float* importance, int nmax, uint8_t*
     float sumw = 0;
     for (int l = 0; l < 32; ++l) sumw += weights[l];
     sub_weight[j] = sumw;
-    scales[j] = detail::fit_scale_and_min_v3(32, nmax, xs, weights, L + 32 * j, &mins[j], scratch,
-                                             -0.9f, 0.05f, 36, false);
+    scales[j] = detail::fit_scale_and_min_v3(32, nmax, xs, weights, L + 32 * j, &mins[j], -0.9f,
+                                             0.05f, 36, false);
   }
   uint8_t ls[8], lm[8];
   const float d_block = detail::fit_positive_scale(8, 63, scales, ls, sub_weight);

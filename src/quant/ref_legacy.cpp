@@ -129,10 +129,8 @@ void q4_1_from_float(const float* src, void* dst, int64_t n, const float* import
     uint8_t L[32];  // (32) levels 0..15
     if (importance) {
       float w[32], neg_min;
-      uint8_t scratch[32];
       importance_weights(x, importance + i * kQK4_1, sigma2, w);
-      const float d =
-          fit_scale_and_min_v3(32, 15, x, w, L, &neg_min, scratch, -0.9f, 0.05f, 36, false);
+      const float d = fit_scale_and_min_v3(32, 15, x, w, L, &neg_min, -0.9f, 0.05f, 36, false);
       y[i].d = float_to_fp16(d);
       y[i].m = float_to_fp16(-neg_min);
     } else {
@@ -206,10 +204,8 @@ void q5_1_from_float(const float* src, void* dst, int64_t n, const float* import
     uint8_t L[32];  // (32) levels 0..31
     if (importance) {
       float w[32], neg_min;
-      uint8_t scratch[32];
       importance_weights(x, importance + i * kQK5_1, sigma2, w);
-      const float d =
-          fit_scale_and_min_v3(32, 31, x, w, L, &neg_min, scratch, -0.9f, 0.05f, 36, false);
+      const float d = fit_scale_and_min_v3(32, 31, x, w, L, &neg_min, -0.9f, 0.05f, 36, false);
       y[i].d = float_to_fp16(d);
       y[i].m = float_to_fp16(-neg_min);
     } else {

@@ -3,6 +3,7 @@
 #include "quant/scale_search.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 
 namespace hearth::quant::detail {
@@ -140,21 +141,29 @@ float fit_symmetric_scale_q3(int n, int nmax, const float* x, int8_t* L, bool re
 
 namespace {
 
-// Shared body of the two asymmetric searches. `weights` null means x^2; `clamp_before_round`
-// selects the v3 rounding (which guards against a min at or beyond max).
+// nearest_int(min(max(v, 0), nmax)) as a float: adding and removing 1.5 * 2^23 rounds to the
+// nearest integer with ties to even, exactly as nearest_int does.
+inline float round_clamped(float v, int nmax) {
+  const float clamped = std::min(std::max(v, 0.0f), static_cast<float>(nmax));
+  return (clamped + 12582912.f) - 12582912.f;
+}
+
+// Shared body of the two asymmetric searches. `weights` null means x^2; `v3` selects
+// make_qkx3_quants' test for an empty range (max <= min instead of max == min).
 float fit_scale_and_min_impl(int n, int nmax, const float* x, const float* weights, uint8_t* L,
-                             float* neg_min, uint8_t* scratch, float rmin, float rdelta, int nstep,
-                             bool use_mad, bool v3) {
-  auto weight = [&](int i) { return weights ? weights[i] : x[i] * x[i]; };
+                             float* neg_min, float rmin, float rdelta, int nstep, bool use_mad,
+                             bool v3) {
+  assert(n <= kMaxFitGroup);
+  float w[kMaxFitGroup] = {};  // (n) error weights
+  for (int i = 0; i < n; ++i) w[i] = weights ? weights[i] : x[i] * x[i];
   float min = x[0], max = x[0];
-  float sum_w = weight(0);
+  float sum_w = w[0];
   float sum_x = sum_w * x[0];
   for (int i = 1; i < n; ++i) {
     if (x[i] < min) min = x[i];
     if (x[i] > max) max = x[i];
-    const float w = weight(i);
-    sum_w += w;
-    sum_x += w * x[i];
+    sum_w += w[i];
+    sum_x += w[i] * x[i];
   }
   if (min > 0) min = 0;
   if (v3 ? max <= min : max == min) {
@@ -169,28 +178,24 @@ float fit_scale_and_min_impl(int n, int nmax, const float* x, const float* weigh
     L[i] = static_cast<uint8_t>(clamp_level(nearest_int(iscale * (x[i] - min)), 0, nmax));
     float diff = scale * L[i] + min - x[i];
     diff = use_mad ? std::fabs(diff) : diff * diff;
-    best_error += weight(i) * diff;
+    best_error += w[i] * diff;
   }
   if (nstep < 1) {
     *neg_min = -min;
     return scale;
   }
+  float levels[kMaxFitGroup];  // (n) candidate levels of the current step, as floats
   for (int step = 0; step <= nstep; ++step) {
     iscale = (rmin + rdelta * step + nmax) / (max - min);
+    // Levels first (a vectorizable pass): clamping before rounding equals rounding then clamping,
+    // for both llama.cpp variants.
+    for (int i = 0; i < n; ++i) levels[i] = round_clamped(iscale * (x[i] - min), nmax);
     float sum_l = 0, sum_l2 = 0, sum_xl = 0;
     for (int i = 0; i < n; ++i) {
-      int l;
-      if (v3) {
-        const float v = iscale * (x[i] - min);
-        l = v > 0 ? nearest_int(std::min(v, static_cast<float>(nmax))) : 0;
-      } else {
-        l = clamp_level(nearest_int(iscale * (x[i] - min)), 0, nmax);
-      }
-      scratch[i] = static_cast<uint8_t>(l);
-      const float w = weight(i);
-      sum_l += w * l;
-      sum_l2 += w * l * l;
-      sum_xl += w * l * x[i];
+      const float l = levels[i];
+      sum_l += w[i] * l;
+      sum_l2 += w[i] * l * l;
+      sum_xl += w[i] * l * x[i];
     }
     const float det = sum_w * sum_l2 - sum_l * sum_l;
     if (!(det > 0)) continue;
@@ -202,12 +207,12 @@ float fit_scale_and_min_impl(int n, int nmax, const float* x, const float* weigh
     }
     float error = 0;
     for (int i = 0; i < n; ++i) {
-      float diff = this_scale * scratch[i] + this_min - x[i];
+      float diff = this_scale * levels[i] + this_min - x[i];
       diff = use_mad ? std::fabs(diff) : diff * diff;
-      error += weight(i) * diff;
+      error += w[i] * diff;
     }
     if (error < best_error) {
-      std::copy(scratch, scratch + n, L);
+      for (int i = 0; i < n; ++i) L[i] = static_cast<uint8_t>(levels[i]);
       best_error = error;
       scale = this_scale;
       min = this_min;
@@ -220,17 +225,15 @@ float fit_scale_and_min_impl(int n, int nmax, const float* x, const float* weigh
 }  // namespace
 
 float fit_scale_and_min(int n, int nmax, const float* x, const float* weights, uint8_t* L,
-                        float* neg_min, uint8_t* scratch, float rmin, float rdelta, int nstep,
-                        bool use_mad) {
-  return fit_scale_and_min_impl(n, nmax, x, weights, L, neg_min, scratch, rmin, rdelta, nstep,
-                                use_mad, /*v3=*/false);
+                        float* neg_min, float rmin, float rdelta, int nstep, bool use_mad) {
+  return fit_scale_and_min_impl(n, nmax, x, weights, L, neg_min, rmin, rdelta, nstep, use_mad,
+                                /*v3=*/false);
 }
 
 float fit_scale_and_min_v3(int n, int nmax, const float* x, const float* weights, uint8_t* L,
-                           float* neg_min, uint8_t* scratch, float rmin, float rdelta, int nstep,
-                           bool use_mad) {
-  return fit_scale_and_min_impl(n, nmax, x, weights, L, neg_min, scratch, rmin, rdelta, nstep,
-                                use_mad, /*v3=*/true);
+                           float* neg_min, float rmin, float rdelta, int nstep, bool use_mad) {
+  return fit_scale_and_min_impl(n, nmax, x, weights, L, neg_min, rmin, rdelta, nstep, use_mad,
+                                /*v3=*/true);
 }
 
 float fit_positive_scale(int n, int nmax, const float* x, uint8_t* L, const float* weights) {

@@ -11,6 +11,8 @@ namespace hearth::quant::detail {
 
 // Groups whose largest magnitude is below this are stored as all zeros.
 inline constexpr float kGroupMaxEps = 1e-15f;
+// Largest group the scale/min searches take.
+inline constexpr int kMaxFitGroup = 32;
 
 // Round to nearest with ties to even, valid for |v| < 2^22. Adding 1.5 * 2^23 pushes the integer
 // part into the low mantissa bits. (Differs from std::round on exact .5 ties.)
@@ -47,17 +49,15 @@ float fit_symmetric_scale_q3(int n, int nmax, const float* x, int8_t* L, bool re
 
 // Asymmetric levels L in [0, nmax], x ~ scale * L - neg_min, min <= 0. Tries nstep+1 scales
 // (nmax + rmin + rdelta*i) / (max - min), each with the weighted least-squares scale and min for
-// its levels; keeps the best by weighted squared (or absolute, use_mad) error. `scratch` holds n
-// levels. Returns the scale, stores -min in *neg_min. (llama.cpp: make_qkx2_quants.)
+// its levels; keeps the best by weighted squared (or absolute, use_mad) error. n <= 32. Returns the
+// scale, stores -min in *neg_min. (llama.cpp: make_qkx2_quants.)
 float fit_scale_and_min(int n, int nmax, const float* x, const float* weights, uint8_t* L,
-                        float* neg_min, uint8_t* scratch, float rmin, float rdelta, int nstep,
-                        bool use_mad);
+                        float* neg_min, float rmin, float rdelta, int nstep, bool use_mad);
 
 // The same search used with importance weights; null `weights` means x^2.
 // (llama.cpp: make_qkx3_quants.)
 float fit_scale_and_min_v3(int n, int nmax, const float* x, const float* weights, uint8_t* L,
-                           float* neg_min, uint8_t* scratch, float rmin, float rdelta, int nstep,
-                           bool use_mad);
+                           float* neg_min, float rmin, float rdelta, int nstep, bool use_mad);
 
 // Non-negative values x (sub-block scales or mins) to levels L in [0, nmax] with one shared scale,
 // weighted by `weights`: 9 candidate scales, then up to five single-level refinement passes.
