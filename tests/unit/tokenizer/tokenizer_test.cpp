@@ -1,0 +1,247 @@
+// Tokenizer behaviour on small hand-built vocabularies (no files needed).
+#include "tokenizer/tokenizer.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+
+#include "tokenizer/unicode.h"
+
+namespace hearth::tokenizer {
+namespace {
+
+using Ids = std::vector<int32_t>;
+
+// SPM: <unk> <s> </s>, 256 byte tokens, then scored pieces.
+VocabSpec spm_spec() {
+  VocabSpec spec;
+  spec.model = "llama";
+  auto add = [&](std::string text, float score, TokenType type) {
+    spec.tokens.push_back(std::move(text));
+    spec.scores.push_back(score);
+    spec.token_types.push_back(static_cast<int32_t>(type));
+  };
+  add("<unk>", 0, TokenType::kUnknown);
+  add("<s>", 0, TokenType::kControl);
+  add("</s>", 0, TokenType::kControl);
+  for (int b = 0; b < 256; ++b) {
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "<0x%02X>", b);
+    add(hex, 0, TokenType::kByte);
+  }
+  for (auto [text, score] :
+       std::vector<std::pair<std::string, float>>{{"\xE2\x96\x81", -1},
+                                                  {"h", -2},
+                                                  {"e", -2},
+                                                  {"l", -2},
+                                                  {"o", -2},
+                                                  {"\xE2\x96\x81h", -3},
+                                                  {"he", -5},
+                                                  {"ll", -1.5f},
+                                                  {"llo", -1},
+                                                  {"\xE2\x96\x81he", -2.5f},
+                                                  {"\xE2\x96\x81hello", -0.5f}}) {
+    add(text, score, TokenType::kNormal);
+  }
+  return spec;
+}
+
+std::unique_ptr<Tokenizer> make(VocabSpec spec) {
+  auto vocab = Vocab::build(std::move(spec));
+  EXPECT_TRUE(vocab.ok()) << vocab.status().to_string();
+  auto tok = Tokenizer::from_vocab(std::move(vocab).value());
+  EXPECT_TRUE(tok.ok()) << tok.status().to_string();
+  return std::move(tok).value();
+}
+
+TEST(SpmTokenizer, MergesByScoreAndAddsTheSpacePrefix) {
+  auto tok = make(spm_spec());
+  const int32_t hello = tok->vocab().find("\xE2\x96\x81hello");
+  ASSERT_NE(hello, kNoToken);
+  EXPECT_EQ(tok->encode("hello", false), Ids{hello});
+  EXPECT_EQ(tok->encode("hello", true), (Ids{1, hello}));
+  EXPECT_EQ(tok->decode(Ids{hello}), "hello");      // the leading space of the first token goes
+  EXPECT_EQ(tok->decode(Ids{1, hello}), " hello");  // as llama.cpp: BOS takes that turn
+  EXPECT_EQ(tok->decode(Ids{1, hello}, true), "<s> hello");
+  EXPECT_EQ(tok->encode("", true), Ids{1});
+  EXPECT_EQ(tok->encode("", false), Ids{});
+}
+
+TEST(SpmTokenizer, FallsBackToBytes) {
+  auto tok = make(spm_spec());
+  // 'x' and the euro sign are not pieces: byte tokens <0x78>, <0xE2> <0x82> <0xAC>.
+  const Ids ids = tok->encode("x\xE2\x82\xAC", false);
+  const int32_t space = tok->vocab().find("\xE2\x96\x81");
+  EXPECT_EQ(ids, (Ids{space, 3 + 'x', 3 + 0xE2, 3 + 0x82, 3 + 0xAC}));
+  EXPECT_EQ(tok->decode(ids), "x\xE2\x82\xAC");
+  // Invalid UTF-8 survives the round trip through byte tokens.
+  const std::string invalid = "\xFF\xC3(";
+  EXPECT_EQ(tok->decode(tok->encode(invalid, false)), invalid);
+}
+
+TEST(SpmTokenizer, SpecialTokensOnlyWhenAsked) {
+  auto tok = make(spm_spec());
+  const int32_t hello = tok->vocab().find("\xE2\x96\x81hello");
+  // A text after a special token gets the space prefix again.
+  EXPECT_EQ(tok->encode("</s>hello", false, true), (Ids{2, hello}));
+  const Ids plain = tok->encode("</s>hello", false, false);
+  EXPECT_GT(plain.size(), 2u);
+  EXPECT_EQ(tok->decode(plain), "</s>hello");
+  EXPECT_TRUE(tok->is_eog(2));
+  EXPECT_FALSE(tok->is_eog(hello));
+  EXPECT_EQ(tok->nl(), 3 + '\n');
+}
+
+// Byte-level BPE: the 256-character byte alphabet, a few merges, one control token.
+VocabSpec bpe_spec() {
+  VocabSpec spec;
+  spec.model = "gpt2";
+  spec.pre = "gpt-2";
+  for (int b = 0; b < 256; ++b) spec.tokens.emplace_back(byte_to_unicode(static_cast<uint8_t>(b)));
+  spec.merges = {"h e", "l l", "he ll", "hell o", "\xC4\xA0 w", "o r"};
+  for (const char* t : {"he", "ll", "hell", "hello", "\xC4\xA0w", "or"}) spec.tokens.push_back(t);
+  spec.tokens.push_back("<|endoftext|>");
+  spec.token_types.assign(spec.tokens.size(), static_cast<int32_t>(TokenType::kNormal));
+  spec.token_types.back() = static_cast<int32_t>(TokenType::kControl);
+  return spec;
+}
+
+TEST(BpeTokenizer, AppliesMergesByRank) {
+  auto tok = make(bpe_spec());
+  const Vocab& v = tok->vocab();
+  const Ids ids = tok->encode("hello world", false);
+  EXPECT_EQ(ids,
+            (Ids{v.find("hello"), v.find("\xC4\xA0w"), v.find("or"), v.find("l"), v.find("d")}));
+  EXPECT_EQ(tok->decode(ids), "hello world");
+  // Not in the same word: no merge across the pre-tokenizer's boundaries.
+  EXPECT_EQ(tok->encode("h e", false), (Ids{v.find("h"), v.find("\xC4\xA0"), v.find("e")}));
+}
+
+TEST(BpeTokenizer, ControlTokensAndEog) {
+  auto tok = make(bpe_spec());
+  const int32_t eot = tok->vocab().find("<|endoftext|>");
+  EXPECT_EQ(tok->eot(), eot);  // found by its text
+  EXPECT_TRUE(tok->is_eog(eot));
+  EXPECT_EQ(tok->encode("<|endoftext|>hello", false, true), (Ids{eot, tok->vocab().find("hello")}));
+  EXPECT_EQ(tok->encode("<|endoftext|>", false, false).size(), 13u);  // plain characters
+  EXPECT_EQ(tok->token_to_piece(eot), "");
+  EXPECT_EQ(tok->token_to_piece(eot, true), "<|endoftext|>");
+  EXPECT_EQ(tok->token_to_piece(-1), "");
+  EXPECT_EQ(tok->token_to_piece(1 << 30), "");
+}
+
+TEST(BpeTokenizer, InvalidUtf8BecomesReplacementCharacter) {
+  auto tok = make(bpe_spec());
+  EXPECT_EQ(tok->decode(tok->encode("a\xFF", false)), "a\xEF\xBF\xBD");
+}
+
+TEST(StreamDecoder, HoldsPartialCharacters) {
+  auto tok = make(bpe_spec());
+  const Ids ids = tok->encode("\xE2\x82\xAC!", false);  // three byte tokens and '!'
+  ASSERT_EQ(ids.size(), 4u);
+  StreamDecoder stream(*tok);
+  EXPECT_EQ(stream.feed(ids[0]), "");
+  EXPECT_EQ(stream.feed(ids[1]), "");
+  EXPECT_EQ(stream.pending_bytes(), 2u);
+  EXPECT_EQ(stream.feed(ids[2]), "\xE2\x82\xAC");
+  EXPECT_EQ(stream.feed(ids[3]), "!");
+  EXPECT_EQ(stream.flush(), "");
+  // A character that never completes comes out as U+FFFD.
+  EXPECT_EQ(stream.feed(ids[0]), "");
+  EXPECT_EQ(stream.feed(ids[3]), "\xEF\xBF\xBD!");
+  EXPECT_EQ(stream.feed(ids[0]), "");
+  EXPECT_EQ(stream.flush(), "\xEF\xBF\xBD");
+}
+
+VocabSpec wpm_spec() {
+  VocabSpec spec;
+  spec.model = "bert";
+  spec.tokens = {"[PAD]",
+                 "[UNK]",
+                 "[CLS]",
+                 "[SEP]",
+                 "[MASK]",
+                 "\xE2\x96\x81hello",
+                 "\xE2\x96\x81world",
+                 "\xE2\x96\x81un",
+                 "aff",
+                 "able",
+                 "\xE2\x96\x81!",
+                 "\xE2\x96\x81"
+                 "cafe"};
+  spec.token_types.assign(spec.tokens.size(), static_cast<int32_t>(TokenType::kNormal));
+  for (int i = 0; i < 5; ++i) spec.token_types[i] = static_cast<int32_t>(TokenType::kControl);
+  spec.special.pad = 0, spec.special.unk = 1, spec.special.bos = 2, spec.special.sep = 3;
+  spec.special.mask = 4;
+  return spec;
+}
+
+TEST(WpmTokenizer, LowercasesStripsAccentsAndSplitsPunctuation) {
+  auto tok = make(wpm_spec());
+  EXPECT_EQ(tok->encode("Hello, unaffable World!", false), (Ids{5, 1, 7, 8, 9, 6, 10}));
+  EXPECT_EQ(tok->encode("Caf\xC3\xA9", true), (Ids{2, 11, 3}));  // [CLS] cafe [SEP]
+  EXPECT_EQ(tok->decode(Ids{5, 6}), " hello world");  // llama.cpp keeps WordPiece's space
+}
+
+TEST(CleanUpSpaces, FollowsLlamaCpp) {
+  EXPECT_EQ(clean_up_spaces("Hello , world !"), "Hello, world!");
+  EXPECT_EQ(clean_up_spaces("it ' s"), "it's");
+  EXPECT_EQ(clean_up_spaces("I 've he 's they 're"), "I've he's they're");
+  EXPECT_EQ(clean_up_spaces("don 't we 'll"), "don 't we 'll");
+  EXPECT_EQ(clean_up_spaces(""), "");
+  EXPECT_EQ(clean_up_spaces(" ."), ".");
+}
+
+TEST(Vocab, RejectsBadSpecs) {
+  VocabSpec empty;
+  empty.model = "llama";
+  EXPECT_EQ(Vocab::build(empty).status().code(), StatusCode::kCorruptFile);
+
+  VocabSpec unknown_model = spm_spec();
+  unknown_model.model = "rwkv";
+  EXPECT_EQ(Vocab::build(unknown_model).status().code(), StatusCode::kUnsupported);
+
+  VocabSpec unknown_pre = bpe_spec();
+  unknown_pre.pre = "no-such-pre";
+  auto r = Vocab::build(unknown_pre);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("no-such-pre"), std::string::npos);
+
+  VocabSpec duplicate = spm_spec();
+  duplicate.tokens[10] = duplicate.tokens[11];
+  EXPECT_NE(Vocab::build(duplicate).status().message().find("duplicate token"), std::string::npos);
+
+  VocabSpec short_scores = spm_spec();
+  short_scores.scores.resize(3);
+  EXPECT_EQ(Vocab::build(short_scores).status().code(), StatusCode::kCorruptFile);
+
+  VocabSpec no_bos = bpe_spec();  // BPE default BOS (11) exists; make it disappear
+  no_bos.special.bos = 1 << 20;   // out of range: ignored, default kept
+  EXPECT_TRUE(Vocab::build(no_bos).ok());
+  VocabSpec glm = bpe_spec();
+  glm.pre = "chatglm-bpe";  // has no BOS
+  glm.add_bos = true;
+  EXPECT_NE(Vocab::build(glm).status().message().find("no BOS"), std::string::npos);
+}
+
+TEST(Vocab, SpecialTokensAreMatchedLongestFirst) {
+  VocabSpec spec = bpe_spec();
+  for (const char* text : {"<|end|>", "<|tool|>"}) {
+    spec.tokens.push_back(text);
+    spec.token_types.push_back(static_cast<int32_t>(TokenType::kUserDefined));
+  }
+  auto tok = make(spec);
+  const Vocab& v = tok->vocab();
+  ASSERT_EQ(v.special_tokens().size(), 3u);
+  EXPECT_EQ(v.text(v.special_tokens()[0]), "<|endoftext|>");
+  // User-defined tokens are cut out even without parse_special...
+  EXPECT_EQ(tok->encode("<|tool|>", false, false), Ids{v.find("<|tool|>")});
+  // ...but "<|end|>" ends generation, so (as in llama.cpp) it counts as a control token.
+  EXPECT_TRUE(tok->is_eog(v.find("<|end|>")));
+  EXPECT_TRUE(tok->is_control(v.find("<|end|>")));
+  EXPECT_EQ(tok->encode("<|end|>", false, false).size(), 7u);
+  EXPECT_EQ(tok->encode("<|end|>", false, true), Ids{v.find("<|end|>")});
+}
+
+}  // namespace
+}  // namespace hearth::tokenizer
