@@ -2,6 +2,7 @@
 // word's bytes to the byte alphabet, then merge adjacent symbols by merge rank.
 #include <queue>
 #include <string>
+#include <unordered_map>
 
 #include "tokenizer/sessions.h"
 #include "tokenizer/unicode.h"
@@ -108,12 +109,21 @@ void bpe_tokenize(const Vocab& vocab, const PreTokenizer& pre, std::string_view 
 
   WordEncoder encoder(vocab);
   std::string encoded;
+  // Tokens already produced for a word: [first, first + count) of `out`.
+  std::unordered_map<std::string_view, std::pair<size_t, size_t>> cache;
   for (const Span& word : words) {
+    const std::string_view raw = source.substr(word.first, word.second - word.first);
+    if (auto it = cache.find(raw); it != cache.end()) {
+      for (size_t i = 0; i < it->second.second; ++i) out.push_back(out[it->second.first + i]);
+      continue;
+    }
+    const size_t first = out.size();
     encoded.clear();
     for (size_t i = word.first; i < word.second; ++i) {
       encoded.append(byte_to_unicode(static_cast<uint8_t>(source[i])));
     }
     encoder.encode(encoded, out);
+    cache.emplace(raw, std::make_pair(first, out.size() - first));
   }
 }
 

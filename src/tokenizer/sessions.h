@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "tokenizer/pretokenize.h"
@@ -15,6 +16,21 @@ namespace hearth::tokenizer {
 // whose concatenation is the highest-scoring token (ties: leftmost) until none is left; pieces
 // that are not tokens fall back to byte tokens <0xXX>.
 void spm_tokenize(const Vocab& vocab, std::string_view text, std::vector<int32_t>& out);
+
+// spm_tokenize for long texts. Every merged symbol is a vocabulary token, so no symbol can ever
+// span two adjacent characters that appear next to each other in no token; the text is cut at
+// such boundaries (in English: mostly before each U+2581) and the pieces, which then evolve
+// independently in the same relative order, are tokenized one by one -- with the same result as
+// one pass over the whole text, but with small heaps and a cache for repeated pieces.
+class SpmTokenizer {
+ public:
+  explicit SpmTokenizer(const Vocab& vocab);
+  void tokenize(std::string_view text, std::vector<int32_t>& out) const;
+
+ private:
+  const Vocab* vocab_;
+  std::unordered_set<uint64_t> inner_pairs_;  // pair_key of adjacent characters inside tokens
+};
 
 // Byte-level BPE: pre-tokenizes, maps each word's bytes to the byte alphabet and applies merges
 // by rank (lowest first, ties: leftmost).

@@ -5,6 +5,7 @@
 // Popping the best pair merges it and queues the two new neighbour pairs; pairs that went stale
 // (a side already merged elsewhere) are recognised by their length and skipped. O(n log n).
 #include <queue>
+#include <unordered_map>
 
 #include "tokenizer/sessions.h"
 #include "tokenizer/unicode.h"
@@ -87,6 +88,70 @@ void spm_tokenize(const Vocab& vocab, std::string_view text, std::vector<int32_t
       }
     }
   }
+}
+
+namespace {
+
+// The next character (SPM's notion: by lead byte, clamped to the text) at `pos`.
+size_t char_size_at(std::string_view text, size_t pos) {
+  return std::min(utf8_sequence_length(static_cast<uint8_t>(text[pos])), text.size() - pos);
+}
+
+// Key of two adjacent characters (each at most 4 bytes). Distinct pairs can only collide when a
+// character is cut short by the end of its text, which merely loses a cut (still exact).
+uint64_t pair_key(std::string_view a, std::string_view b) {
+  uint64_t key = 0;
+  for (size_t i = 0; i < a.size(); ++i) key |= uint64_t{static_cast<uint8_t>(a[i])} << (8 * i);
+  for (size_t i = 0; i < b.size(); ++i) {
+    key |= uint64_t{static_cast<uint8_t>(b[i])} << (32 + 8 * i);
+  }
+  return key;
+}
+
+}  // namespace
+
+SpmTokenizer::SpmTokenizer(const Vocab& vocab) : vocab_(&vocab) {
+  for (int32_t id = 0; id < vocab.n_tokens(); ++id) {
+    const std::string_view text = vocab.text(id);
+    size_t pos = 0;
+    size_t size = text.empty() ? 0 : char_size_at(text, 0);
+    while (pos + size < text.size()) {
+      const size_t next_size = char_size_at(text, pos + size);
+      inner_pairs_.insert(pair_key(text.substr(pos, size), text.substr(pos + size, next_size)));
+      pos += size;
+      size = next_size;
+    }
+  }
+}
+
+void SpmTokenizer::tokenize(std::string_view text, std::vector<int32_t>& out) const {
+  // Tokens already produced for a piece: [first, first + count) of `out`.
+  std::unordered_map<std::string_view, std::pair<size_t, size_t>> cache;
+  auto flush = [&](size_t begin, size_t end) {
+    const std::string_view piece = text.substr(begin, end - begin);
+    if (auto it = cache.find(piece); it != cache.end()) {
+      for (size_t i = 0; i < it->second.second; ++i) out.push_back(out[it->second.first + i]);
+      return;
+    }
+    const size_t first = out.size();
+    spm_tokenize(*vocab_, piece, out);
+    cache.emplace(piece, std::make_pair(first, out.size() - first));
+  };
+  size_t piece_begin = 0;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const size_t size = char_size_at(text, pos);
+    const size_t next = pos + size;
+    if (next < text.size()) {
+      const size_t next_size = char_size_at(text, next);
+      if (!inner_pairs_.count(pair_key(text.substr(pos, size), text.substr(next, next_size)))) {
+        flush(piece_begin, next);
+        piece_begin = next;
+      }
+    }
+    pos = next;
+  }
+  if (piece_begin < text.size()) flush(piece_begin, text.size());
 }
 
 }  // namespace hearth::tokenizer

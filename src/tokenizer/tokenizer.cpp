@@ -92,6 +92,7 @@ Status Tokenizer::init() {
     HEARTH_ASSIGN_OR_RETURN(PreTokenizer pre, PreTokenizer::create(vocab_.pre_type()));
     pre_ = std::make_unique<PreTokenizer>(std::move(pre));
   }
+  if (vocab_.type() == VocabType::kSpm) spm_ = std::make_unique<SpmTokenizer>(vocab_);
   matcher_ = std::make_unique<SpecialTokenMatcher>(vocab_);
   pieces_.resize(vocab_.n_tokens());
   for (int32_t id = 0; id < vocab_.n_tokens(); ++id) pieces_[id] = render_piece(vocab_, id);
@@ -118,7 +119,7 @@ void Tokenizer::encode_raw(std::string_view text, bool space_prefix,
     case VocabType::kSpm: {
       std::string escaped = space_prefix ? std::string(kSpaceMark) : std::string();
       escaped += replace_all(text, " ", kSpaceMark);
-      spm_tokenize(vocab_, escaped, out);
+      spm_->tokenize(escaped, out);
       break;
     }
     case VocabType::kBpe:

@@ -27,6 +27,7 @@ class File;
 namespace hearth::tokenizer {
 
 class SpecialTokenMatcher;
+class SpmTokenizer;
 
 struct DecodeOptions {
   bool special = false;         // render control/unknown tokens ("<s>", "<|im_end|>")
@@ -80,6 +81,7 @@ class Tokenizer {
 
   Vocab vocab_;
   std::unique_ptr<PreTokenizer> pre_;  // BPE only
+  std::unique_ptr<SpmTokenizer> spm_;  // SPM only
   std::unique_ptr<SpecialTokenMatcher> matcher_;
   std::vector<std::string> pieces_;  // token_to_piece(id, special=true)
   int32_t nl_ = kNoToken;
