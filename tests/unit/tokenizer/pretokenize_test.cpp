@@ -83,6 +83,27 @@ TEST(PreTokenizer, LongRunsStayLinear) {
   }
 }
 
+TEST(PreTokenizer, EveryFamilyCompilesAndCoversItsInput) {
+  const std::string sample =
+      "Hello, World! It's 2024-06-01: \xE4\xB8\xAD\xE6\x96\x87 caf\xC3\xA9 \xF0\x9F\x98\x80\n\n"
+      "  x=1_000_000; WE'LL \xD0\xBF\xD1\x80\xD0\xB8\xD0\xB2\xD0\xB5\xD1\x82 \t\r\n end  ";
+  for (PreType type :
+       {PreType::kDefault, PreType::kGpt2, PreType::kLlama3, PreType::kQwen2, PreType::kDeepseekLlm,
+        PreType::kDeepseekCoder, PreType::kFalcon, PreType::kStarcoder, PreType::kGpt4o,
+        PreType::kTekken, PreType::kBloom, PreType::kViking}) {
+    const Words words = words_of(type, sample);  // checks coverage and order
+    EXPECT_GT(words.size(), 10u) << static_cast<int>(type);
+  }
+}
+
+TEST(PreTokenizer, FamiliesDifferWhereTheyShould) {
+  // Falcon and the default chain cut digit runs into threes; DeepSeek Coder splits digits.
+  EXPECT_EQ(words_of(PreType::kFalcon, "x 1234567"), (Words{"x", " ", "123", "456", "7"}));
+  EXPECT_EQ(words_of(PreType::kDeepseekCoder, "ab12"), (Words{"ab", "1", "2"}));
+  EXPECT_EQ(words_of(PreType::kDeepseekLlm, "ab12 "), (Words{"ab", "12", " "}));
+  EXPECT_EQ(words_of(PreType::kDefault, "a,b"), (Words{"a", ",", "b"}));
+}
+
 TEST(PreTokenizer, BadPatternIsAnError) {
   auto pre = PreTokenizer::from_patterns({"(unclosed"});
   ASSERT_FALSE(pre.ok());
