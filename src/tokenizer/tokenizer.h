@@ -7,6 +7,14 @@
 //   print(out.flush());
 //
 // Tokenizer is immutable after construction; every method is safe to call from many threads.
+//
+// Where llama.cpp aborts, throws or is unspecified, hearth picks a defined behaviour instead:
+//   - input code points above U+10FFFF (BPE) become U+FFFD (llama.cpp throws);
+//   - a missing byte-fallback token becomes <unk> (llama.cpp throws);
+//   - several EOT candidates ("<|im_end|>", "<|endoftext|>", ...) without
+//   tokenizer.ggml.eot_token_id:
+//     the first in llama.cpp's list wins (llama.cpp takes whichever its hash map yields first);
+//   - a byte-level token with characters outside the byte alphabet renders them as UTF-8.
 #pragma once
 
 #include <cstdint>
