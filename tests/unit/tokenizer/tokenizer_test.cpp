@@ -183,7 +183,7 @@ TEST(WpmTokenizer, LowercasesStripsAccentsAndSplitsPunctuation) {
   EXPECT_EQ(tok->decode(Ids{5, 6}), " hello world");  // llama.cpp keeps WordPiece's space
 }
 
-TEST(CleanUpSpaces, FollowsLlamaCpp) {
+TEST(TokenizerCleanUp, FollowsLlamaCpp) {
   EXPECT_EQ(clean_up_spaces("Hello , world !"), "Hello, world!");
   EXPECT_EQ(clean_up_spaces("it ' s"), "it's");
   EXPECT_EQ(clean_up_spaces("I 've he 's they 're"), "I've he's they're");
@@ -192,7 +192,7 @@ TEST(CleanUpSpaces, FollowsLlamaCpp) {
   EXPECT_EQ(clean_up_spaces(" ."), ".");
 }
 
-TEST(Vocab, RejectsBadSpecs) {
+TEST(TokenizerVocab, RejectsBadSpecs) {
   VocabSpec empty;
   empty.model = "llama";
   EXPECT_EQ(Vocab::build(empty).status().code(), StatusCode::kCorruptFile);
@@ -224,7 +224,7 @@ TEST(Vocab, RejectsBadSpecs) {
   EXPECT_NE(Vocab::build(glm).status().message().find("no BOS"), std::string::npos);
 }
 
-TEST(Vocab, SpecialTokensAreMatchedLongestFirst) {
+TEST(TokenizerVocab, SpecialTokensAreMatchedLongestFirst) {
   VocabSpec spec = bpe_spec();
   for (const char* text : {"<|end|>", "<|tool|>"}) {
     spec.tokens.push_back(text);

@@ -5,7 +5,7 @@
 namespace hearth::tokenizer {
 namespace {
 
-TEST(Utf8, DecodesLikeLlamaCpp) {
+TEST(TokenizerUtf8, DecodesLikeLlamaCpp) {
   EXPECT_EQ(decode_utf8("A", 0).cpt, 0x41u);
   const DecodedChar euro = decode_utf8("\xE2\x82\xAC", 0);
   EXPECT_TRUE(euro.valid);
@@ -21,7 +21,7 @@ TEST(Utf8, DecodesLikeLlamaCpp) {
   EXPECT_TRUE(decode_utf8("\xC0\x80", 0).valid);
 }
 
-TEST(Utf8, CanonicalizeReplacesInvalidBytes) {
+TEST(TokenizerUtf8, CanonicalizeReplacesInvalidBytes) {
   std::string out;
   EXPECT_TRUE(canonicalize_utf8("plain \xC3\xA9 text", out));
   EXPECT_TRUE(out.empty());
@@ -40,7 +40,7 @@ TEST(Utf8, CanonicalizeReplacesInvalidBytes) {
   EXPECT_TRUE(canonicalize_utf8("\xED\xA0\x80", out));
 }
 
-TEST(Utf8, CompletePrefixHoldsOpenSequences) {
+TEST(TokenizerUtf8, CompletePrefixHoldsOpenSequences) {
   EXPECT_EQ(utf8_complete_prefix("abc"), 3u);
   EXPECT_EQ(utf8_complete_prefix("ab\xE2\x82"), 2u);
   EXPECT_EQ(utf8_complete_prefix("ab\xE2"), 2u);
@@ -50,14 +50,14 @@ TEST(Utf8, CompletePrefixHoldsOpenSequences) {
   EXPECT_EQ(utf8_complete_prefix("a\x80\x80\x80\x80"), 5u);
 }
 
-TEST(Utf8, MakeValidReplacesEveryBadByte) {
+TEST(TokenizerUtf8, MakeValidReplacesEveryBadByte) {
   EXPECT_EQ(make_valid_utf8("ok \xF0\x9F\x98\x80"), "ok \xF0\x9F\x98\x80");
   EXPECT_EQ(make_valid_utf8("\xFF"), "\xEF\xBF\xBD");
   EXPECT_EQ(make_valid_utf8("\xED\xA0\x80"), "\xEF\xBF\xBD");  // surrogate
   EXPECT_EQ(make_valid_utf8("\xC0\x80"), "\xEF\xBF\xBD");      // overlong
 }
 
-TEST(Utf8, AppendEncodesAndRejectsOutOfRange) {
+TEST(TokenizerUtf8, AppendEncodesAndRejectsOutOfRange) {
   std::string s;
   append_utf8(s, 0x1F600);
   EXPECT_EQ(s, "\xF0\x9F\x98\x80");
@@ -66,7 +66,7 @@ TEST(Utf8, AppendEncodesAndRejectsOutOfRange) {
   EXPECT_EQ(s, "\xEF\xBF\xBD");
 }
 
-TEST(ByteAlphabet, MatchesGpt2AndRoundTrips) {
+TEST(TokenizerByteAlphabet, MatchesGpt2AndRoundTrips) {
   EXPECT_EQ(byte_to_unicode(' '), "\xC4\xA0");   // "Ġ"
   EXPECT_EQ(byte_to_unicode('\n'), "\xC4\x8A");  // "Ċ"
   EXPECT_EQ(byte_to_unicode('a'), "a");
@@ -79,7 +79,7 @@ TEST(ByteAlphabet, MatchesGpt2AndRoundTrips) {
   EXPECT_EQ(unicode_to_byte(0x4E00), -1);
 }
 
-TEST(CharProperties, ComeFromIcu) {
+TEST(TokenizerCharProperties, ComeFromIcu) {
   EXPECT_EQ(char_class('a'), CharClass::kLetter);
   EXPECT_EQ(char_class(0x4E2D), CharClass::kLetter);  // 中
   EXPECT_EQ(char_class('7'), CharClass::kNumber);
