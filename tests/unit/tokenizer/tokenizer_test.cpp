@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <random>
 
+#include "tokenizer/sessions.h"
 #include "tokenizer/unicode.h"
 
 namespace hearth::tokenizer {
@@ -241,6 +243,72 @@ TEST(TokenizerVocab, SpecialTokensAreMatchedLongestFirst) {
   EXPECT_TRUE(tok->is_control(v.find("<|end|>")));
   EXPECT_EQ(tok->encode("<|end|>", false, false).size(), 7u);
   EXPECT_EQ(tok->encode("<|end|>", false, true), Ids{v.find("<|end|>")});
+}
+
+}  // namespace
+}  // namespace hearth::tokenizer
+
+namespace hearth::tokenizer {
+namespace {
+
+// llama.cpp's partition, written naively (every special token searched in every fragment), to
+// check the trie-filtered version against.
+std::vector<Fragment> naive_split(const Vocab& vocab, std::string_view text, bool parse_special) {
+  std::vector<Fragment> fragments;
+  if (!text.empty()) fragments.push_back({0, text.size(), kNoToken});
+  for (int32_t id : vocab.special_tokens()) {
+    if (!parse_special && (vocab.attr(id) & (kAttrControl | kAttrUnknown))) continue;
+    const std::string& t = vocab.text(id);
+    std::vector<Fragment> next;
+    for (const Fragment& f : fragments) {
+      if (f.token != kNoToken) {
+        next.push_back(f);
+        continue;
+      }
+      size_t begin = f.begin;
+      while (true) {
+        const size_t hit = text.substr(0, f.end).find(t, begin);
+        if (hit == std::string_view::npos) break;
+        if (hit > begin) next.push_back({begin, hit, kNoToken});
+        next.push_back({hit, hit + t.size(), id});
+        begin = hit + t.size();
+      }
+      if (begin < f.end) next.push_back({begin, f.end, kNoToken});
+    }
+    fragments = std::move(next);
+  }
+  return fragments;
+}
+
+TEST(SpecialTokenMatcher, AgreesWithTheNaivePartition) {
+  VocabSpec spec = bpe_spec();
+  const std::pair<const char*, TokenType> specials[] = {
+      {"<a>", TokenType::kControl},     {"<a", TokenType::kUserDefined},
+      {"a>", TokenType::kUserDefined},  {"<<a>>", TokenType::kControl},
+      {"b b", TokenType::kUserDefined}, {"<a><a>", TokenType::kUserDefined}};
+  for (const auto& [text, type] : specials) {
+    spec.tokens.push_back(text);
+    spec.token_types.push_back(static_cast<int32_t>(type));
+  }
+  auto tok = make(spec);
+  SpecialTokenMatcher matcher(tok->vocab());
+  std::mt19937 rng(5);
+  const char alphabet[] = "<>ab ";
+  for (int round = 0; round < 2000; ++round) {
+    std::string text;
+    const size_t n = rng() % 24;
+    for (size_t i = 0; i < n; ++i) text.push_back(alphabet[rng() % 5]);
+    for (bool parse_special : {false, true}) {
+      const auto fast = matcher.split(text, parse_special);
+      const auto slow = naive_split(tok->vocab(), text, parse_special);
+      ASSERT_EQ(fast.size(), slow.size()) << "'" << text << "'";
+      for (size_t i = 0; i < fast.size(); ++i) {
+        EXPECT_EQ(fast[i].begin, slow[i].begin) << "'" << text << "'";
+        EXPECT_EQ(fast[i].end, slow[i].end) << "'" << text << "'";
+        EXPECT_EQ(fast[i].token, slow[i].token) << "'" << text << "'";
+      }
+    }
+  }
 }
 
 }  // namespace
