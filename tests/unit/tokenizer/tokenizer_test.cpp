@@ -313,3 +313,59 @@ TEST(SpecialTokenMatcher, AgreesWithTheNaivePartition) {
 
 }  // namespace
 }  // namespace hearth::tokenizer
+
+namespace hearth::tokenizer {
+namespace {
+
+// Random (possibly nonsensical) vocabularies and texts: building either fails with a Status or
+// gives a tokenizer whose encode/decode never crash and only return valid ids.
+TEST(TokenizerRobustness, RandomVocabulariesNeverCrash) {
+  std::mt19937 rng(11);
+  auto random_string = [&](size_t max_len) {
+    static const char* parts[] = {"a",  "b",        " ",    "\xE2\x96\x81", "<",
+                                  ">",  "\xC4\xA0", "\xFF", "\xE4\xB8\xAD", "<0x41>",
+                                  "\n", "##"};
+    std::string s;
+    const size_t n = rng() % (max_len + 1);
+    for (size_t i = 0; i < n; ++i) s += parts[rng() % 12];
+    return s;
+  };
+  int built = 0;
+  for (int round = 0; round < 300; ++round) {
+    VocabSpec spec;
+    spec.model = std::vector<const char*>{"llama", "gpt2", "bert"}[rng() % 3];
+    spec.pre = rng() % 2 ? "gpt-2" : "llama-bpe";
+    const size_t n = 1 + rng() % 40;
+    for (size_t i = 0; i < n; ++i) {
+      // Mostly distinct texts (duplicates are a load error, tested once in a while).
+      spec.tokens.push_back(random_string(4) + (rng() % 8 ? std::to_string(i) : ""));
+      spec.token_types.push_back(static_cast<int32_t>(rng() % 8));
+      spec.scores.push_back(static_cast<float>(rng() % 100) / -10.0f);
+    }
+    for (size_t i = 0; i < n; ++i) spec.merges.push_back(random_string(2) + " " + random_string(2));
+    if (rng() % 2) spec.special.bos = static_cast<int64_t>(rng() % (n + 3)) - 1;
+    if (rng() % 2) spec.special.unk = static_cast<int64_t>(rng() % (n + 3)) - 1;
+    if (rng() % 2) spec.add_bos = rng() % 2;
+    auto vocab = Vocab::build(std::move(spec));
+    if (!vocab.ok()) {
+      EXPECT_FALSE(vocab.status().message().empty());
+      continue;
+    }
+    auto tok = Tokenizer::from_vocab(std::move(vocab).value());
+    ASSERT_TRUE(tok.ok()) << tok.status().to_string();
+    ++built;
+    for (int t = 0; t < 10; ++t) {
+      const std::string text = random_string(30);
+      const std::vector<int32_t> ids = (*tok)->encode(text, rng() % 2, rng() % 2);
+      for (int32_t id : ids) ASSERT_TRUE(id >= 0 && id < (*tok)->n_vocab());
+      StreamDecoder stream(**tok);
+      for (int32_t id : ids) stream.feed(id);
+      stream.flush();
+      (*tok)->decode(ids, true);
+    }
+  }
+  EXPECT_GT(built, 150);
+}
+
+}  // namespace
+}  // namespace hearth::tokenizer
