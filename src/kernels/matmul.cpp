@@ -1,11 +1,77 @@
-// Dispatched matmul / get_rows. (Scalar reference for now; SIMD GEMV/GEMM plug in here.)
+// Dispatched matmul / get_rows: quantize activations once per call, then row dot products
+// from the active ISA's QdotTable, rows split across the pool in 16-row-aligned chunks (one
+// 64-byte line of y per 16 rows, so threads never write the same cache line).
+#include <algorithm>
+#include <vector>
+
 #include "kernels/kernels.h"
+#include "kernels/qdot.h"
 #include "kernels/ref/matmul_ref.h"
 
 namespace hearth::kernels {
+namespace {
+
+constexpr size_t kRowAlign = 16;    // rows per chunk boundary: 16 floats = one cache line of y
+constexpr int64_t kTokenTile = 32;  // tokens sharing one pass over a weight row (n_tokens > 1)
+
+// Activations converted to the weight's ActType, (n_tokens, row_bytes), reused across calls.
+struct ActBuffer {
+  const uint8_t* data = nullptr;
+  size_t row_bytes = 0;
+};
+
+ActBuffer prepare_activations(ThreadPool& pool, const QdotTable& table, ActType act, const float* x,
+                              int64_t n_tokens, int64_t cols) {
+  if (act == ActType::kF32) {
+    return {reinterpret_cast<const uint8_t*>(x), static_cast<size_t>(cols) * sizeof(float)};
+  }
+  thread_local std::vector<uint8_t> storage;  // (n_tokens, row_bytes)
+  const size_t row_bytes = act_row_bytes(act, cols);
+  if (storage.size() < row_bytes * n_tokens) storage.resize(row_bytes * n_tokens);
+  uint8_t* out = storage.data();
+  QuantizeActFn quantize = table.quantize[static_cast<int>(act)];
+  if (n_tokens == 1) {
+    quantize(x, out, cols);
+  } else {
+    pool.parallel_for("matmul_quantize_act", static_cast<size_t>(n_tokens),
+                      [&](size_t begin, size_t end, int) {
+                        for (size_t t = begin; t < end; ++t) {
+                          quantize(x + t * cols, out + t * row_bytes, cols);
+                        }
+                      });
+  }
+  return {out, row_bytes};
+}
+
+}  // namespace
 
 void matmul(ThreadPool& pool, const Matrix& w, const float* x, int64_t n_tokens, float* y) {
-  ref::matmul(pool, w, x, n_tokens, y);
+  const QdotTable& table = qdot_table(active_isa());
+  ActType act;
+  RowDotFn dot = nullptr;
+  if (w.type < static_cast<uint32_t>(kMaxGgmlType) && act_type_for(w.type, &act)) {
+    dot = table.dot[w.type];
+  }
+  if (dot == nullptr || w.cols % act_block_size(act) != 0 || n_tokens <= 0) {
+    ref::matmul(pool, w, x, n_tokens, y);
+    return;
+  }
+  const ActBuffer xa = prepare_activations(pool, table, act, x, n_tokens, w.cols);
+  const int64_t rows = w.rows, cols = w.cols;
+  pool.parallel_for(
+      "matmul_gemv", static_cast<size_t>(rows),
+      [&](size_t begin, size_t end, int) {
+        for (int64_t t0 = 0; t0 < n_tokens; t0 += kTokenTile) {
+          const int64_t t1 = std::min(n_tokens, t0 + kTokenTile);
+          for (size_t r = begin; r < end; ++r) {
+            const uint8_t* w_row = w.data + r * w.row_bytes;
+            for (int64_t t = t0; t < t1; ++t) {
+              y[t * rows + static_cast<int64_t>(r)] = dot(cols, w_row, xa.data + t * xa.row_bytes);
+            }
+          }
+        }
+      },
+      kRowAlign, kRowAlign);
 }
 
 void get_rows(const Matrix& w, const int32_t* ids, int64_t n_ids, float* out) {
