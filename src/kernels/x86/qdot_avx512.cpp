@@ -14,10 +14,12 @@
 namespace hearth::kernels {
 namespace {
 
-#include "kernels/x86/qdot_k_x86.inc"
-#include "kernels/x86/qdot_x86.inc"
-#include "kernels/x86/quantize_x86.inc"
+// clang-format off
 #include "kernels/x86/simd_x86.inc"
+#include "kernels/x86/quantize_x86.inc"
+#include "kernels/x86/qdot_x86.inc"
+#include "kernels/x86/qdot_k_x86.inc"
+// clang-format on
 
 QdotTable make_table() {
   using quant::GgmlType;
