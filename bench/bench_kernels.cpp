@@ -23,6 +23,10 @@ ThreadPool& pool() {
   static ThreadPool p(2);
   return p;
 }
+ThreadPool& pool1() {
+  static ThreadPool p(1);
+  return p;
+}
 
 // Byte offsets of the fp16 scale fields inside one block (so the data decodes to sane values).
 std::vector<size_t> scale_offsets(GgmlType type) {
@@ -73,7 +77,8 @@ struct BenchMatrix {
   }
 };
 
-void gemv(benchmark::State& state, GgmlType type, Isa isa) {
+// rows == 0: ~200 MB of weights (memory-bound); otherwise `rows` rows (cache-resident).
+void gemv_rows(benchmark::State& state, GgmlType type, Isa isa, int64_t fixed_rows) {
   if (static_cast<int>(isa) > static_cast<int>(hearth::kernels::detected_isa())) {
     state.SkipWithError("ISA not supported by this CPU");
     return;
@@ -82,14 +87,25 @@ void gemv(benchmark::State& state, GgmlType type, Isa isa) {
   const int64_t cols = 2048;
   const auto& tt = hearth::quant::type_traits(type);
   // ~200 MB of weights whatever the type: far beyond the 32 MiB L3
-  const int64_t rows = (200ll << 20) / (cols / tt.block_size * tt.type_size) / 16 * 16;
+  const int64_t rows =
+      fixed_rows > 0 ? fixed_rows : (200ll << 20) / (cols / tt.block_size * tt.type_size) / 16 * 16;
   BenchMatrix w(type, rows, cols);
   std::vector<float> x(cols, 0.5f), y(rows);  // (cols), (rows)
+  ThreadPool& tp = fixed_rows > 0 ? pool1() : pool();  // cache-resident: one thread
   for (auto _ : state) {
-    hearth::kernels::matmul(pool(), w.m, x.data(), 1, y.data());
+    hearth::kernels::matmul(tp, w.m, x.data(), 1, y.data());
     benchmark::DoNotOptimize(y.data());
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * w.bytes.size());
+  state.counters["GB/s"] =
+      benchmark::Counter(1e-9 * state.iterations() * w.bytes.size(), benchmark::Counter::kIsRate);
+}
+void gemv(benchmark::State& state, GgmlType type, Isa isa) {
+  gemv_rows(state, type, isa, 0);
+}
+// 512 rows x 2048 cols stay in L2, one thread: the compute ceiling of one core.
+void gemv_l2(benchmark::State& state, GgmlType type, Isa isa) {
+  gemv_rows(state, type, isa, 512);
 }
 
 void gemm(benchmark::State& state, GgmlType type, Isa isa) {
@@ -127,6 +143,12 @@ BENCHMARK(read_bandwidth)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterati
   BENCHMARK_CAPTURE(gemv, T##_avx512, GgmlType::k##T, Isa::kAvx512) \
       ->Unit(benchmark::kMillisecond)                               \
       ->UseRealTime()
+
+BENCHMARK_CAPTURE(gemv_l2, Q4_0_avx512, GgmlType::kQ4_0, Isa::kAvx512)->UseRealTime();
+BENCHMARK_CAPTURE(gemv_l2, Q4_K_avx512, GgmlType::kQ4_K, Isa::kAvx512)->UseRealTime();
+BENCHMARK_CAPTURE(gemv_l2, Q8_0_avx512, GgmlType::kQ8_0, Isa::kAvx512)->UseRealTime();
+BENCHMARK_CAPTURE(gemv_l2, Q4_0_avx2, GgmlType::kQ4_0, Isa::kAvx2)->UseRealTime();
+BENCHMARK_CAPTURE(gemv_l2, Q4_K_avx2, GgmlType::kQ4_K, Isa::kAvx2)->UseRealTime();
 
 HEARTH_GEMV(Q4_0);
 HEARTH_GEMV(Q4_K);

@@ -2,6 +2,7 @@
 // FMA for the float types.
 #include <immintrin.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 

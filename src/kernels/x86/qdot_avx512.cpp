@@ -2,6 +2,7 @@
 // registers for the integer dot products.
 #include <immintrin.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
