@@ -2,6 +2,7 @@
 // from the active ISA's QdotTable, rows split across the pool in 16-row-aligned chunks (one
 // 64-byte line of y per 16 rows, so threads never write the same cache line).
 #include <algorithm>
+#include <atomic>
 #include <vector>
 
 #include "kernels/kernels.h"
@@ -58,20 +59,38 @@ void matmul(ThreadPool& pool, const Matrix& w, const float* x, int64_t n_tokens,
   }
   const ActBuffer xa = prepare_activations(pool, table, act, x, n_tokens, w.cols);
   const int64_t rows = w.rows, cols = w.cols;
-  pool.parallel_for(
-      "matmul_gemv", static_cast<size_t>(rows),
-      [&](size_t begin, size_t end, int) {
-        for (int64_t t0 = 0; t0 < n_tokens; t0 += kTokenTile) {
-          const int64_t t1 = std::min(n_tokens, t0 + kTokenTile);
-          for (size_t r = begin; r < end; ++r) {
-            const uint8_t* w_row = w.data + r * w.row_bytes;
-            for (int64_t t = t0; t < t1; ++t) {
-              y[t * rows + static_cast<int64_t>(r)] = dot(cols, w_row, xa.data + t * xa.row_bytes);
-            }
+  const RowDotNFn dot_n = table.dot_n[w.type];
+  // chunks of rows handed out dynamically: a thread that is descheduled (shared machine) or
+  // slower does not hold up the others; chunk boundaries are 16-row (64-byte) aligned
+  const size_t chunk = std::max<size_t>(
+      kRowAlign, (static_cast<size_t>(rows) / (8 * pool.n_threads())) / kRowAlign * kRowAlign);
+  const size_t n_chunks = (static_cast<size_t>(rows) + chunk - 1) / chunk;
+  std::atomic<size_t> next{0};
+  auto work = [&](int, int) {
+    for (size_t c = next.fetch_add(1, std::memory_order_relaxed); c < n_chunks;
+         c = next.fetch_add(1, std::memory_order_relaxed)) {
+      const int64_t begin = static_cast<int64_t>(c * chunk);
+      const int64_t end = std::min<int64_t>(rows, begin + static_cast<int64_t>(chunk));
+      for (int64_t t0 = 0; t0 < n_tokens; t0 += kTokenTile) {
+        const int64_t t1 = std::min(n_tokens, t0 + kTokenTile);
+        for (int64_t r = begin; r < end; ++r) {
+          const uint8_t* w_row = w.data + r * w.row_bytes;
+          int64_t t = t0;
+          float out[kDotNTokens];
+          for (; dot_n != nullptr && t + kDotNTokens <= t1; t += kDotNTokens) {
+            dot_n(cols, w_row, xa.data + t * xa.row_bytes, xa.row_bytes, out);
+            for (int k = 0; k < kDotNTokens; ++k) y[(t + k) * rows + r] = out[k];
           }
+          for (; t < t1; ++t) y[t * rows + r] = dot(cols, w_row, xa.data + t * xa.row_bytes);
         }
-      },
-      kRowAlign, kRowAlign);
+      }
+    }
+  };
+  if (n_chunks == 1 || pool.n_threads() == 1) {
+    work(0, 1);
+  } else {
+    pool.run("matmul_gemv", work);
+  }
 }
 
 void get_rows(const Matrix& w, const int32_t* ids, int64_t n_ids, float* out) {

@@ -23,9 +23,16 @@ using QuantizeActFn = void (*)(const float* x, void* dst, int64_t n);
 // Dot product of one weight row (n values) with one activation row in the matching ActType.
 using RowDotFn = float (*)(int64_t n, const void* w_row, const void* act);
 
+// Dot products of one weight row with kDotNTokens activation rows (act + t * act_stride):
+// out[t] for t < kDotNTokens. Unpacks each weight block once for all of them.
+inline constexpr int kDotNTokens = 4;
+using RowDotNFn = void (*)(int64_t n, const void* w_row, const uint8_t* act, size_t act_stride,
+                           float* out);
+
 struct QdotTable {
   QuantizeActFn quantize[kNumActTypes] = {};  // indexed by ActType
   RowDotFn dot[kMaxGgmlType] = {};            // indexed by GgmlType id; nullptr: not handled
+  RowDotNFn dot_n[kMaxGgmlType] = {};         // optional multi-token version (nullptr: none)
 };
 
 // The table for `isa` (entries the ISA does not speed up fall back to the scalar ones).

@@ -72,6 +72,38 @@ TEST(Qdot, EverySimdDotMatchesScalar) {
   }
 }
 
+TEST(Qdot, MultiTokenDotsMatchScalar) {
+  std::mt19937 rng(43);
+  int checked = 0;
+  for (Isa isa : testing::simd_isas_to_test()) {
+    const QdotTable& table = qdot_table(isa);
+    for (GgmlType type : kAllTypes) {
+      const int t = static_cast<int>(type);
+      if (table.dot_n[t] == nullptr) continue;
+      ActType act;
+      ASSERT_TRUE(act_type_for(static_cast<uint32_t>(type), &act));
+      const int64_t n = 2048;
+      const size_t stride = act_row_bytes(act, n);
+      const auto w = random_row(type, n, rng);
+      std::vector<uint8_t> xa;  // (kDotNTokens, stride)
+      for (int k = 0; k < kDotNTokens; ++k) {
+        const auto row = scalar_activations(act, random_floats(n, rng));
+        xa.insert(xa.end(), row.begin(), row.end());
+      }
+      float got[kDotNTokens];
+      table.dot_n[t](n, w.data(), xa.data(), stride, got);
+      for (int k = 0; k < kDotNTokens; ++k) {
+        const uint8_t* xk = xa.data() + k * stride;
+        const float expected = qdot_table_scalar().dot[t](n, w.data(), xk);
+        EXPECT_NEAR(got[k], expected, 1e-5 * magnitude(type, act, n, w.data(), xk) + 1e-6)
+            << isa_name(isa) << " " << quant::type_traits(type).name << " token " << k;
+      }
+      ++checked;
+    }
+  }
+  if (checked == 0) GTEST_SKIP() << "no SIMD ISA on this CPU";
+}
+
 TEST(Qdot, SimdQuantizersMatchScalar) {
   std::mt19937 rng(7);
   const int64_t n = 2048;

@@ -20,6 +20,7 @@ namespace {
 #include "kernels/x86/quantize_x86.inc"
 #include "kernels/x86/qdot_x86.inc"
 #include "kernels/x86/qdot_k_x86.inc"
+#include "kernels/x86/qdot_multi_x86.inc"
 // clang-format on
 
 QdotTable make_table() {
@@ -44,6 +45,11 @@ QdotTable make_table() {
   set(GgmlType::kQ5_K, dot_q5_k_row);
   set(GgmlType::kQ6_K, dot_q6_k_row);
   set(GgmlType::kIQ4_XS, dot_iq4_xs_row);
+  static_assert(kNT == kDotNTokens);
+  t.dot_n[static_cast<int>(GgmlType::kQ8_0)] = dot4_q8_0_row;
+  t.dot_n[static_cast<int>(GgmlType::kQ4_0)] = dot4_q4_0_row;
+  t.dot_n[static_cast<int>(GgmlType::kQ4_K)] = dot4_q4_k_row;
+  t.dot_n[static_cast<int>(GgmlType::kQ6_K)] = dot4_q6_k_row;
   return t;
 }
 
