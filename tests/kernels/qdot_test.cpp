@@ -40,7 +40,10 @@ double magnitude(GgmlType type, ActType act, int64_t n, const uint8_t* w, const 
   const quant::TypeTraits& tt = quant::type_traits(type);
   const int64_t bs = std::max<int64_t>(tt.block_size, act_block_size(act));
   const size_t w_step = static_cast<size_t>(bs / tt.block_size) * tt.type_size;
-  const size_t a_step = act_row_bytes(act, bs);
+  // bytes of the activation blocks covering bs values (a Q8_0 row also has block sums at its end)
+  const size_t a_step = act == ActType::kQ8_0
+                            ? static_cast<size_t>(bs / 32) * sizeof(quant::BlockQ8_0)
+                            : act_row_bytes(act, bs);
   RowDotFn dot = qdot_table_scalar().dot[static_cast<int>(type)];
   double mag = 0;
   for (int64_t b = 0; b < n / bs; ++b) mag += std::fabs(dot(bs, w + b * w_step, xa + b * a_step));

@@ -36,6 +36,14 @@ void quantize_q8_0(const float* x, void* dst, int64_t n) {
     y[b].d = float_to_fp16(d);
     for (int j = 0; j < kQK8_0; ++j) y[b].qs[j] = static_cast<int8_t>(nearest_int(x[j] * id));
   }
+  // block sums after the blocks (see kernels/qdot.h)
+  const int64_t nb = n / kQK8_0;
+  auto* sums = reinterpret_cast<int16_t*>(y + nb);  // (nb)
+  for (int64_t b = 0; b < nb; ++b) {
+    int sum = 0;
+    for (int j = 0; j < kQK8_0; ++j) sum += y[b].qs[j];
+    sums[b] = static_cast<int16_t>(sum);
+  }
 }
 
 void quantize_q8_1(const float* x, void* dst, int64_t n) {
