@@ -61,12 +61,13 @@ void matmul(ThreadPool& pool, const Matrix& w, const float* x, int64_t n_tokens,
   const int64_t rows = w.rows, cols = w.cols;
   const RowDotNFn dot_n = table.dot_n[w.type];
   // chunks of rows handed out dynamically: a thread that is descheduled (shared machine) or
-  // slower does not hold up the others; chunk boundaries are 16-row (64-byte) aligned
+  // slower does not hold up the others, and a worker that wakes after all chunks are taken
+  // skips the call (run_opportunistic); chunk boundaries are 16-row (64-byte) aligned
   const size_t chunk = std::max<size_t>(
       kRowAlign, (static_cast<size_t>(rows) / (8 * pool.n_threads())) / kRowAlign * kRowAlign);
   const size_t n_chunks = (static_cast<size_t>(rows) + chunk - 1) / chunk;
   std::atomic<size_t> next{0};
-  auto work = [&](int, int) {
+  auto work = [&](int) {
     for (size_t c = next.fetch_add(1, std::memory_order_relaxed); c < n_chunks;
          c = next.fetch_add(1, std::memory_order_relaxed)) {
       const int64_t begin = static_cast<int64_t>(c * chunk);
@@ -87,9 +88,9 @@ void matmul(ThreadPool& pool, const Matrix& w, const float* x, int64_t n_tokens,
     }
   };
   if (n_chunks == 1 || pool.n_threads() == 1) {
-    work(0, 1);
+    work(0);
   } else {
-    pool.run("matmul_gemv", work);
+    pool.run_opportunistic("matmul", work);
   }
 }
 
