@@ -34,12 +34,12 @@ ActBuffer prepare_activations(ThreadPool& pool, const QdotTable& table, ActType 
   if (n_tokens == 1) {
     quantize(x, out, cols);
   } else {
-    pool.parallel_for("matmul_quantize_act", static_cast<size_t>(n_tokens),
-                      [&](size_t begin, size_t end, int) {
-                        for (size_t t = begin; t < end; ++t) {
-                          quantize(x + t * cols, out + t * row_bytes, cols);
-                        }
-                      });
+    std::atomic<int64_t> next{0};  // tokens handed out one at a time
+    pool.run_opportunistic("matmul_quantize_act", [&](int) {
+      for (int64_t t = next.fetch_add(1); t < n_tokens; t = next.fetch_add(1)) {
+        quantize(x + t * cols, out + t * row_bytes, cols);
+      }
+    });
   }
   return {out, row_bytes};
 }
