@@ -3,8 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "kernel_test_util.h"
@@ -156,6 +158,35 @@ TEST(Qdot, ScalarSpecAgreesWithQuantReference) {
     const float got = qdot_table_scalar().dot[static_cast<int>(type)](n, w.data(), xa.data());
     EXPECT_NEAR(got, expected, 1e-5 * magnitude(type, act, n, w.data(), xa.data()) + 1e-6)
         << tt.name;
+    ++checked;
+  }
+  if (checked == 0) GTEST_SKIP() << "quant references not available yet";
+}
+
+// The activation quantizers against the quant library's from_float of Q8_0 / Q8_1 / Q8_K
+// (when available): same scales, int8 values equal up to round-half ties (|diff| <= 1).
+TEST(Qdot, ActivationQuantizersAgreeWithQuantReference) {
+  std::mt19937 rng(12);
+  const int64_t n = 1024;
+  int checked = 0;
+  const std::pair<ActType, GgmlType> kinds[] = {{ActType::kQ8_0, GgmlType::kQ8_0},
+                                                {ActType::kQ8_1, GgmlType::kQ8_1},
+                                                {ActType::kQ8_K, GgmlType::kQ8_K}};
+  for (auto [act, type] : kinds) {
+    const quant::TypeTraits& tt = quant::type_traits(type);
+    if (tt.from_float == nullptr || tt.to_float == nullptr) continue;
+    const auto x = random_floats(n, rng);
+    const auto mine = scalar_activations(act, x);
+    std::vector<uint8_t> theirs(static_cast<size_t>(n / tt.block_size) * tt.type_size);
+    tt.from_float(x.data(), theirs.data(), n, nullptr);
+    std::vector<float> a(n), b(n);  // (n) dequantized
+    tt.to_float(mine.data(), a.data(), n);
+    tt.to_float(theirs.data(), b.data(), n);
+    double max_scale = 0;
+    for (float v : x) max_scale = std::max(max_scale, std::fabs(double(v)) / 127.0);
+    for (int64_t i = 0; i < n; ++i) {
+      ASSERT_NEAR(a[i], b[i], 1.01 * max_scale) << tt.name << " i=" << i;
+    }
     ++checked;
   }
   if (checked == 0) GTEST_SKIP() << "quant references not available yet";
