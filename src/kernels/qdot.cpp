@@ -103,7 +103,8 @@ size_t act_row_bytes(ActType act, int64_t n) {
     case ActType::kF32:
       return blocks * sizeof(float);
     case ActType::kQ8_0:
-      return blocks * (sizeof(quant::BlockQ8_0) + sizeof(int16_t));  // blocks, then block sums
+      // blocks, f32 scales, block sums
+      return blocks * (sizeof(quant::BlockQ8_0) + sizeof(float) + sizeof(int16_t));
     case ActType::kQ8_1:
       return blocks * sizeof(quant::BlockQ8_1);
     case ActType::kQ8_K:

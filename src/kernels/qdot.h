@@ -14,8 +14,9 @@
 
 namespace hearth::kernels {
 
-// kQ8_0 rows are n/32 BlockQ8_0 followed by n/32 int16 block sums (sum of each block's qs), so
-// the offset weight types (Q4_0: q - 8, Q5_0: q - 16) take the offset out once per 8 blocks.
+// kQ8_0 rows are nb = n/32 BlockQ8_0, then nb floats (each block's d as f32), then nb int16
+// block sums (sum of each block's qs): kernels read 8 scales with one load, and the offset
+// weight types (Q4_0: q - 8, Q5_0: q - 16) take the offset out once per 8 blocks.
 enum class ActType { kF32 = 0, kQ8_0 = 1, kQ8_1 = 2, kQ8_K = 3 };
 inline constexpr int kNumActTypes = 4;
 inline constexpr int kMaxGgmlType = 40;

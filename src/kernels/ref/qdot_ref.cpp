@@ -36,13 +36,17 @@ void quantize_q8_0(const float* x, void* dst, int64_t n) {
     y[b].d = float_to_fp16(d);
     for (int j = 0; j < kQK8_0; ++j) y[b].qs[j] = static_cast<int8_t>(nearest_int(x[j] * id));
   }
-  // block sums after the blocks (see kernels/qdot.h)
+  // f32 scales and block sums after the blocks (see kernels/qdot.h)
   const int64_t nb = n / kQK8_0;
-  auto* sums = reinterpret_cast<int16_t*>(y + nb);  // (nb)
+  auto* scales = reinterpret_cast<uint8_t*>(y + nb);         // (nb) f32, unaligned
+  auto* sums = reinterpret_cast<uint8_t*>(scales + 4 * nb);  // (nb) int16, unaligned
   for (int64_t b = 0; b < nb; ++b) {
+    const float d = fp16_to_float(y[b].d);
+    std::memcpy(scales + 4 * b, &d, 4);
     int sum = 0;
     for (int j = 0; j < kQK8_0; ++j) sum += y[b].qs[j];
-    sums[b] = static_cast<int16_t>(sum);
+    const int16_t s16 = static_cast<int16_t>(sum);
+    std::memcpy(sums + 2 * b, &s16, 2);
   }
 }
 

@@ -7,7 +7,7 @@
 namespace hearth::kernels::ref {
 
 // Activation quantizers: n floats -> blocks (Q8_0: d = amax/127, q = round(x/d), followed by
-// the int16 sums of each block's q (kernels/qdot.h); Q8_1 adds
+// the f32 scales and int16 sums of each block (kernels/qdot.h); Q8_1 adds
 // s = d * sum(q); Q8_K: d = -max/127 with max the signed value of largest magnitude, q =
 // round-half-even(x/d) clamped to 127, bsums = sums of each 16 q).
 void quantize_q8_0(const float* x, void* dst, int64_t n);
