@@ -87,21 +87,24 @@ TEST(Qdot, MultiTokenDotsMatchScalar) {
       if (table.dot_n[t] == nullptr) continue;
       ActType act;
       ASSERT_TRUE(act_type_for(static_cast<uint32_t>(type), &act));
-      const int64_t n = 2048;
-      const size_t stride = act_row_bytes(act, n);
-      const auto w = random_row(type, n, rng);
-      std::vector<uint8_t> xa;  // (kDotNTokens, stride)
-      for (int k = 0; k < kDotNTokens; ++k) {
-        const auto row = scalar_activations(act, random_floats(n, rng));
-        xa.insert(xa.end(), row.begin(), row.end());
-      }
-      float got[kDotNTokens];
-      table.dot_n[t](n, w.data(), xa.data(), stride, got);
-      for (int k = 0; k < kDotNTokens; ++k) {
-        const uint8_t* xk = xa.data() + k * stride;
-        const float expected = qdot_table_scalar().dot[t](n, w.data(), xk);
-        EXPECT_NEAR(got[k], expected, 1e-5 * magnitude(type, act, n, w.data(), xk) + 1e-6)
-            << isa_name(isa) << " " << quant::type_traits(type).name << " token " << k;
+      const int64_t bs = quant::type_traits(type).block_size;
+      for (int64_t n : {int64_t{2048}, bs == 32 ? int64_t{352} : int64_t{768}}) {  // + tail blocks
+        const size_t stride = act_row_bytes(act, n);
+        const auto w = random_row(type, n, rng);
+        std::vector<uint8_t> xa;  // (kDotNTokens, stride)
+        for (int k = 0; k < kDotNTokens; ++k) {
+          const auto row = scalar_activations(act, random_floats(n, rng));
+          xa.insert(xa.end(), row.begin(), row.end());
+        }
+        float got[kDotNTokens];
+        table.dot_n[t](n, w.data(), xa.data(), stride, got);
+        for (int k = 0; k < kDotNTokens; ++k) {
+          const uint8_t* xk = xa.data() + k * stride;
+          const float expected = qdot_table_scalar().dot[t](n, w.data(), xk);
+          EXPECT_NEAR(got[k], expected, 1e-5 * magnitude(type, act, n, w.data(), xk) + 1e-6)
+              << isa_name(isa) << " " << quant::type_traits(type).name << " token " << k
+              << " n=" << n;
+        }
       }
       ++checked;
     }

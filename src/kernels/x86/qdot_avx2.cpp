@@ -47,6 +47,8 @@ QdotTable make_table() {
   static_assert(kNT == kDotNTokens);
   t.dot_n[static_cast<int>(GgmlType::kQ8_0)] = dot4_q8_0_row;
   t.dot_n[static_cast<int>(GgmlType::kQ4_0)] = dot4_q4_0_row;
+  t.dot_n[static_cast<int>(GgmlType::kQ5_0)] = dot4_q5_0_row;
+  t.dot_n[static_cast<int>(GgmlType::kIQ4_NL)] = dot4_iq4_nl_row;
   t.dot_n[static_cast<int>(GgmlType::kQ4_K)] = dot4_q4_k_row;
   t.dot_n[static_cast<int>(GgmlType::kQ6_K)] = dot4_q6_k_row;
   return t;
