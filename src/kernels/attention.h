@@ -20,8 +20,8 @@ struct AttentionHeadArgs {
   float scale = 1.0f;  // usually 1/sqrt(head_dim_k)
 };
 
-// out (head_dim_v) = softmax(scale * K q) . V. `scratch` holds n_kv + head_dim_k floats.
-// The query is rounded to f16 before the dot products, as ggml does against an f16 cache.
+// out (head_dim_v) = softmax(scale * K q) . V. `scratch` holds head_dim_k + head_dim_v floats.
+// Rounds as ggml's CPU flash attention does: f16 query, f16 running sum of values.
 void attention_head(const AttentionHeadArgs& a, float* scratch, float* out);
 
 }  // namespace hearth::kernels
