@@ -68,3 +68,19 @@ TEST(Devices, MeasuredBandwidthIsPlausible) {
 
 }  // namespace
 }  // namespace hearth::fit
+
+namespace hearth::fit {
+namespace {
+
+TEST(Devices, ThisMachineReadsMeminfoAndTakesAGivenBandwidth) {
+  auto d = find_device("this", 25e9);
+  ASSERT_TRUE(d.ok()) << d.status().to_string();
+  EXPECT_EQ(d->kind, DeviceKind::kCpu);
+  EXPECT_GT(d->total_memory_bytes, 0u);
+  EXPECT_LE(d->memory_bytes, d->total_memory_bytes);
+  EXPECT_DOUBLE_EQ(d->bandwidth_bytes_per_s, 25e9);
+  EXPECT_GT(d->flops, 0);
+}
+
+}  // namespace
+}  // namespace hearth::fit
