@@ -1,5 +1,7 @@
 #include "server/server.h"
 
+#include <sys/socket.h>
+
 #include <csignal>
 
 #include "core/log.h"
@@ -134,9 +136,19 @@ void Server::register_common_routes() {
 
 Result<int> Server::bind(const std::string& host, int port) {
   std::signal(SIGPIPE, SIG_IGN);  // a client closing its socket must not kill the server
+  // cpp-httplib 0.11 listens with a backlog of 5: a burst of clients overflows it and some
+  // connections fail. Remember the listening socket so the backlog can be raised after bind.
+  int listen_fd = -1;
+  http_->set_socket_options([&listen_fd](int sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listen_fd = sock;
+  });
   int bound =
       port == 0 ? http_->bind_to_any_port(host) : (http_->bind_to_port(host, port) ? port : -1);
   if (bound <= 0) return io_error("cannot listen on ", host, ":", port, " (in use or not allowed)");
+  if (listen_fd >= 0) ::listen(listen_fd, 1024);  // Linux: listen() again resizes the backlog
+  http_->set_socket_options(httplib::default_socket_options);
   return bound;
 }
 
