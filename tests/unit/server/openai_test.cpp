@@ -77,12 +77,15 @@ TEST(Server, ChatCompletionStreamingFramesLikeOpenAI) {
 
 TEST(Server, CompletionsEndpointAndModels) {
   TestServer s;
-  auto r = s.post("/v1/completions", {{"model", "brown-6m"}, {"prompt", "abc"}, {"max_tokens", 3}});
+  auto r =
+      s.post("/v1/completions",
+             {{"model", "brown-6m"}, {"prompt", "abc"}, {"max_tokens", 3}, {"temperature", 0}});
   ASSERT_EQ(r->status, 200) << r->body;
   json j = json::parse(r->body);
   EXPECT_EQ(j["object"], "text_completion");
   EXPECT_EQ(j["choices"][0]["text"].get<std::string>().size(), 3u);
-  auto st = s.post("/v1/completions", {{"prompt", "abc"}, {"max_tokens", 2}, {"stream", true}});
+  auto st = s.post("/v1/completions",
+                   {{"prompt", "abc"}, {"max_tokens", 2}, {"stream", true}, {"temperature", 0}});
   auto frames = sse_data(st->body);
   ASSERT_GE(frames.size(), 3u);
   EXPECT_EQ(json::parse(frames[0])["object"], "text_completion");
