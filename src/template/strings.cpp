@@ -1,0 +1,364 @@
+// Python string helpers: case mapping, strip/split/replace, `%` formatting and str.format.
+#include "template/strings.h"
+
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include "template/interpreter.h"
+
+namespace hearth::tmpl {
+namespace {
+
+bool py_space(unsigned char c) {
+  return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
+}
+
+}  // namespace
+
+std::string py_lower(const std::string& s) {
+  std::string out = s;
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string py_upper(const std::string& s) {
+  std::string out = s;
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string py_capitalize(const std::string& s) {
+  std::string out = py_lower(s);
+  if (!out.empty()) out[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[0])));
+  return out;
+}
+
+std::string py_title(const std::string& s) {
+  std::string out = s;
+  bool prev_cased = false;
+  for (char& c : out) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (std::isalpha(u)) {
+      c = static_cast<char>(prev_cased ? std::tolower(u) : std::toupper(u));
+      prev_cased = true;
+    } else {
+      prev_cased = false;
+    }
+  }
+  return out;
+}
+
+std::string jinja_title(const std::string& s) {
+  // Words begin after whitespace, '-', '(', '{', '[' or '<'.
+  std::string out = s;
+  bool start = true;
+  for (char& c : out) {
+    unsigned char u = static_cast<unsigned char>(c);
+    bool sep = py_space(u) || c == '-' || c == '(' || c == '{' || c == '[' || c == '<';
+    if (sep) {
+      start = true;
+      continue;
+    }
+    c = static_cast<char>(start ? std::toupper(u) : std::tolower(u));
+    start = false;
+  }
+  return out;
+}
+
+std::string py_strip(const std::string& s, const Value& chars, bool left, bool right) {
+  bool ws = chars.is_none() || chars.is_undefined();
+  std::string set = ws ? "" : to_str(chars);
+  auto strip_char = [&](unsigned char c) {
+    return ws ? py_space(c) : set.find(static_cast<char>(c)) != std::string::npos;
+  };
+  size_t b = 0, e = s.size();
+  if (left)
+    while (b < e && strip_char(static_cast<unsigned char>(s[b]))) ++b;
+  if (right)
+    while (e > b && strip_char(static_cast<unsigned char>(s[e - 1]))) --e;
+  return s.substr(b, e - b);
+}
+
+std::string py_replace(const std::string& s, const std::string& old, const std::string& rep,
+                       int64_t count) {
+  std::string out;
+  if (old.empty()) {
+    auto chars = utf8_chars(s);
+    int64_t done = 0;
+    for (size_t i = 0; i <= chars.size(); ++i) {
+      if (count < 0 || done < count) {
+        out += rep;
+        ++done;
+      }
+      if (i < chars.size()) out += chars[i];
+    }
+    return out;
+  }
+  size_t pos = 0;
+  int64_t done = 0;
+  while (count < 0 || done < count) {
+    size_t hit = s.find(old, pos);
+    if (hit == std::string::npos) break;
+    out.append(s, pos, hit - pos);
+    out += rep;
+    pos = hit + old.size();
+    ++done;
+  }
+  out.append(s, pos, std::string::npos);
+  return out;
+}
+
+std::vector<std::string> py_split(const std::string& s, const Value& sep, int64_t maxsplit) {
+  std::vector<std::string> out;
+  if (sep.is_none() || sep.is_undefined()) {
+    size_t i = 0;
+    while (true) {
+      while (i < s.size() && py_space(static_cast<unsigned char>(s[i]))) ++i;
+      if (i >= s.size()) break;
+      if (maxsplit >= 0 && static_cast<int64_t>(out.size()) == maxsplit) {
+        size_t e = s.size();
+        while (e > i && py_space(static_cast<unsigned char>(s[e - 1]))) --e;
+        out.push_back(s.substr(i, e - i));
+        break;
+      }
+      size_t j = i;
+      while (j < s.size() && !py_space(static_cast<unsigned char>(s[j]))) ++j;
+      out.push_back(s.substr(i, j - i));
+      i = j;
+    }
+    return out;
+  }
+  std::string d = to_str(sep);
+  if (d.empty()) throw TemplateError("ValueError: empty separator");
+  size_t pos = 0;
+  while (maxsplit < 0 || static_cast<int64_t>(out.size()) < maxsplit) {
+    size_t hit = s.find(d, pos);
+    if (hit == std::string::npos) break;
+    out.push_back(s.substr(pos, hit - pos));
+    pos = hit + d.size();
+  }
+  out.push_back(s.substr(pos));
+  return out;
+}
+
+std::vector<std::string> split_lines(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\n' || s[i] == '\r') {
+      out.push_back(s.substr(start, i - start));
+      if (s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n') ++i;
+      start = i + 1;
+    }
+  }
+  if (start < s.size()) out.push_back(s.substr(start));
+  return out;
+}
+
+std::optional<int64_t> parse_python_int(const std::string& s) {
+  std::string t = py_strip(s, Value(None{}), true, true);
+  std::string digits;
+  for (char c : t)
+    if (c != '_') digits += c;
+  if (digits.empty()) return std::nullopt;
+  char* end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(digits.c_str(), &end, 10);
+  if (errno || *end) return std::nullopt;
+  return v;
+}
+
+std::optional<double> parse_python_float(const std::string& s) {
+  std::string t = py_strip(s, Value(None{}), true, true);
+  if (t.empty()) return std::nullopt;
+  char* end = nullptr;
+  double v = std::strtod(t.c_str(), &end);
+  if (*end) return std::nullopt;
+  return v;
+}
+
+std::string html_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&#34;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// One printf-style conversion of Python's `%` (flags, width, precision, type).
+std::string convert(const std::string& spec, char type, const Value& v) {
+  char buf[512];
+  std::string f = "%" + spec;
+  switch (type) {
+    case 's': {
+      std::string s = to_str(v);
+      std::snprintf(buf, sizeof buf, (f + "s").c_str(), s.c_str());
+      return s.size() + 64 > sizeof buf ? s : std::string(buf);
+    }
+    case 'r':
+      return repr(v);
+    case 'd':
+    case 'i':
+    case 'x':
+    case 'X':
+    case 'o': {
+      if (!v.is_number())
+        throw TemplateError("TypeError: %" + std::string(1, type) +
+                            " format: a number is required, not " + type_name(v));
+      long long i = v.is_float() ? static_cast<long long>(std::trunc(v.as_float()))
+                                 : static_cast<long long>(v.number());
+      std::snprintf(buf, sizeof buf, (f + "ll" + std::string(1, type == 'i' ? 'd' : type)).c_str(),
+                    i);
+      return buf;
+    }
+    case 'f':
+    case 'F':
+    case 'e':
+    case 'E':
+    case 'g':
+    case 'G': {
+      if (!v.is_number())
+        throw TemplateError("TypeError: must be real number, not " + type_name(v));
+      std::snprintf(buf, sizeof buf, (f + std::string(1, type)).c_str(), v.number());
+      return buf;
+    }
+    default:
+      throw TemplateError(std::string("ValueError: unsupported format character '") + type + "'");
+  }
+}
+
+}  // namespace
+
+std::string percent_format(const std::string& fmt, const Value& args) {
+  std::vector<Value> values;
+  const DictPtr* mapping = nullptr;
+  if (args.is_list() && args.list()->kind == ListKind::kTuple)
+    values = args.list()->items;
+  else if (args.is_dict())
+    mapping = &args.dict();
+  else
+    values.push_back(args);
+  std::string out;
+  size_t next = 0;
+  for (size_t i = 0; i < fmt.size(); ++i) {
+    if (fmt[i] != '%') {
+      out += fmt[i];
+      continue;
+    }
+    if (++i >= fmt.size()) throw TemplateError("ValueError: incomplete format");
+    if (fmt[i] == '%') {
+      out += '%';
+      continue;
+    }
+    Value v;
+    if (fmt[i] == '(') {
+      size_t close = fmt.find(')', i);
+      if (close == std::string::npos || !mapping)
+        throw TemplateError("ValueError: incomplete format key");
+      const Value* found = (*mapping)->find(fmt.substr(i + 1, close - i - 1));
+      if (!found) throw TemplateError("KeyError: '" + fmt.substr(i + 1, close - i - 1) + "'");
+      v = *found;
+      i = close + 1;
+    } else {
+      if (next >= values.size())
+        throw TemplateError("TypeError: not enough arguments for format string");
+      v = mapping ? args : values[next++];
+    }
+    std::string spec;
+    while (i < fmt.size() && std::string("-+ #0123456789.").find(fmt[i]) != std::string::npos &&
+           spec.size() < 20)
+      spec += fmt[i++];
+    if (i >= fmt.size()) throw TemplateError("ValueError: incomplete format");
+    out += convert(spec, fmt[i], v);
+  }
+  if (!mapping && next < values.size())
+    throw TemplateError("TypeError: not all arguments converted during string formatting");
+  return out;
+}
+
+std::string str_format(const std::string& fmt, const CallArgs& args) {
+  std::string out;
+  size_t auto_index = 0;
+  for (size_t i = 0; i < fmt.size(); ++i) {
+    char c = fmt[i];
+    if (c == '}') {
+      if (i + 1 < fmt.size() && fmt[i + 1] == '}')
+        ++i;
+      else
+        throw TemplateError("ValueError: Single '}' encountered in format string");
+      out += '}';
+      continue;
+    }
+    if (c != '{') {
+      out += c;
+      continue;
+    }
+    if (i + 1 < fmt.size() && fmt[i + 1] == '{') {
+      out += '{';
+      ++i;
+      continue;
+    }
+    size_t close = fmt.find('}', i);
+    if (close == std::string::npos)
+      throw TemplateError("ValueError: Single '{' encountered in format string");
+    std::string field = fmt.substr(i + 1, close - i - 1);
+    std::string spec;
+    size_t colon = field.find(':');
+    if (colon != std::string::npos) {
+      spec = field.substr(colon + 1);
+      field.resize(colon);
+    }
+    Value v;
+    if (field.empty()) {
+      if (auto_index >= args.args.size())
+        throw TemplateError("IndexError: Replacement index " + std::to_string(auto_index) +
+                            " out of range for positional args tuple");
+      v = args.args[auto_index++];
+    } else if (std::isdigit(static_cast<unsigned char>(field[0]))) {
+      size_t k = std::stoul(field);
+      if (k >= args.args.size())
+        throw TemplateError("IndexError: Replacement index " + field +
+                            " out of range for positional args tuple");
+      v = args.args[k];
+    } else {
+      v = args.get(field, SIZE_MAX);
+      if (v.is_undefined()) throw TemplateError("KeyError: '" + field + "'");
+    }
+    if (spec.empty()) {
+      out += to_str(v);
+    } else {
+      char type = spec.back();
+      if (std::isalpha(static_cast<unsigned char>(type)))
+        spec.pop_back();
+      else
+        type = v.is_float() ? 'g' : v.is_number() ? 'd' : 's';
+      out += convert(spec, type, v);
+    }
+    i = close;
+  }
+  return out;
+}
+
+}  // namespace hearth::tmpl
