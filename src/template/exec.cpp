@@ -11,6 +11,12 @@ std::tm Interpreter::now() const {
   return tm;
 }
 
+Interpreter::~Interpreter() {
+  for (auto& weak : namespaces_) {
+    if (auto ns = weak.lock()) ns->clear();
+  }
+}
+
 void Interpreter::append(std::string& out, const std::string& text) {
   if (out.size() + text.size() > limits_.max_output)
     throw TemplateError("TemplateRuntimeError: output exceeds " +

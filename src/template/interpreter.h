@@ -36,6 +36,12 @@ using ScopePtr = std::shared_ptr<Scope>;
 class Interpreter {
  public:
   Interpreter(std::optional<std::tm> now, Limits limits) : now_(now), limits_(limits) {}
+  ~Interpreter();
+  Interpreter(const Interpreter&) = delete;
+  Interpreter& operator=(const Interpreter&) = delete;
+  // Namespaces are the only mutable values, so the only way to build a reference cycle; they
+  // are emptied when the render ends so that no cycle outlives it.
+  void track_namespace(const DictPtr& ns) { namespaces_.push_back(ns); }
 
   // Renders `body` with `globals` as the outermost scope.
   std::string render(const Body& body, ScopePtr globals);
@@ -73,6 +79,7 @@ class Interpreter {
   ScopePtr scope_;
   int depth_ = 0;
   uint64_t steps_ = 0;
+  std::vector<std::weak_ptr<DictObj>> namespaces_;
 };
 
 // Value operations shared by the evaluator and the filters (throw TemplateError).

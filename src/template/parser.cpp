@@ -12,6 +12,7 @@ namespace hearth::tmpl {
 namespace {
 
 constexpr int kMaxDepth = 200;
+constexpr int kMaxLinks = 400;
 
 class Parser {
  public:
@@ -78,6 +79,11 @@ class Parser {
     e->col = at.col;
     return e;
   }
+  // Each operator, filter, test, call or subscript in a chain nests the tree one level deeper.
+  void link() {
+    if (++links_ > kMaxLinks)
+      fail("expression too long (more than " + std::to_string(kMaxLinks) + " chained operations)");
+  }
   struct DepthGuard {
     explicit DepthGuard(Parser& p) : p(p) {
       if (++p.depth_ > kMaxDepth) p.fail("template nested too deeply");
@@ -112,6 +118,7 @@ class Parser {
   const std::vector<Token>& t_;
   size_t i_ = 0;
   int depth_ = 0;
+  int links_ = 0;
 };
 
 Body Parser::parse_body(const std::set<std::string>& ends, std::string& found) {
@@ -120,9 +127,15 @@ Body Parser::parse_body(const std::set<std::string>& ends, std::string& found) {
   while (true) {
     const Token& t = cur();
     if (t.type == Tok::kEof) {
-      if (!ends.empty()) fail("unexpected end of template, expected '" + *ends.begin() + "'", t);
+      if (!ends.empty()) {
+        std::string end = *ends.rbegin();  // the "end..." tag: endif, endfor, ...
+        fail("unexpected end of template, expected '" + end + "' to close the '" + end.substr(3) +
+                 "' block",
+             t);
+      }
       return body;
     }
+    links_ = 0;
     if (t.type == Tok::kText) {
       auto s = std::make_unique<Stmt>();
       s->kind = Stmt::Kind::kText;
@@ -349,6 +362,7 @@ ExprPtr Parser::parse_expr() {
   const Token& at = cur();
   ExprPtr e = parse_or();
   while (accept_name("if")) {
+    link();
     auto c = node(Expr::Kind::kCond, at);
     c->b = std::move(e);
     c->a = parse_or();
@@ -361,6 +375,7 @@ ExprPtr Parser::parse_expr() {
 ExprPtr Parser::parse_or() {
   ExprPtr e = parse_and();
   while (is_name("or")) {
+    link();
     auto b = node(Expr::Kind::kBinary, cur());
     ++i_;
     b->name = "or";
@@ -374,6 +389,7 @@ ExprPtr Parser::parse_or() {
 ExprPtr Parser::parse_and() {
   ExprPtr e = parse_not();
   while (is_name("and")) {
+    link();
     auto b = node(Expr::Kind::kBinary, cur());
     ++i_;
     b->name = "and";
@@ -415,6 +431,7 @@ ExprPtr Parser::parse_compare() {
     } else {
       break;
     }
+    link();
     if (!cmp) {
       cmp = node(Expr::Kind::kCompare, at);
       cmp->a = std::move(e);
@@ -432,6 +449,7 @@ ExprPtr Parser::parse_binary(int level) {
       {"+", "-"}, {"~"}, {"*", "/", "//", "%"}, {"**"}};
   ExprPtr e = parse_binary(level + 1);
   while (cur().type == Tok::kOp && kLevels[static_cast<size_t>(level)].count(cur().text)) {
+    link();
     auto b = node(Expr::Kind::kBinary, cur());
     b->name = t_[i_++].text;
     b->a = std::move(e);
@@ -521,6 +539,7 @@ ExprPtr Parser::parse_primary() {
 ExprPtr Parser::parse_postfix(ExprPtr e) {
   while (true) {
     const Token& at = cur();
+    if (is_op(".") || is_op("[") || is_op("(")) link();
     if (accept_op(".")) {
       auto g = node(Expr::Kind::kGetAttr, at);
       g->a = std::move(e);
@@ -536,6 +555,8 @@ ExprPtr Parser::parse_postfix(ExprPtr e) {
       e = parse_subscript(std::move(e), at);
     } else if (is_op("(")) {
       auto c = node(Expr::Kind::kCall, at);
+      c->line = e->line;  // a failing call points at its callee: `raise_exception(...)`
+      c->col = e->col;
       c->a = std::move(e);
       parse_call_args(*c);
       e = std::move(c);
@@ -594,6 +615,7 @@ void Parser::parse_call_args(Expr& e) {
 ExprPtr Parser::parse_filter_expr(ExprPtr e) {
   while (true) {
     const Token& at = cur();
+    if (is_op("|") || is_name("is") || (is_op("(") && e)) link();
     if (accept_op("|")) {
       auto f = node(Expr::Kind::kFilter, at);
       f->a = std::move(e);

@@ -55,9 +55,10 @@ Value g_range(Interpreter& in, CallArgs& a) {
   return Value(make_list(std::move(out)));
 }
 
-Value g_dict(Interpreter&, CallArgs& a, bool ns) {
+Value g_dict(Interpreter& in, CallArgs& a, bool ns) {
   auto d = make_dict();
   d->is_namespace = ns;
+  if (ns) in.track_namespace(d);
   for (const auto& x : a.args) {
     if (x.is_dict()) {
       for (const auto& [k, v] : x.dict()->entries) d->set(k, v);
@@ -100,12 +101,12 @@ Result<std::string> Template::render(const nlohmann::ordered_json& context,
       make_function("namespace", [](Interpreter& in, CallArgs& a) { return g_dict(in, a, true); });
   auto vars = std::make_shared<Scope>();
   vars->parent = globals;
-  if (context.is_object())
-    for (auto it = context.begin(); it != context.end(); ++it)
-      vars->vars[it.key()] = from_json(it.value());
   auto scope = std::make_shared<Scope>();
   scope->parent = vars;
   try {
+    if (context.is_object())
+      for (auto it = context.begin(); it != context.end(); ++it)
+        vars->vars[it.key()] = from_json(it.value());
     Interpreter interpreter(options.now, options.limits);
     return interpreter.render(*body_, scope);
   } catch (const TemplateError& e) {

@@ -16,6 +16,20 @@ double Value::number() const {
 
 namespace {
 
+// Bounds the recursion of repr / equals / compare, which could otherwise follow a namespace that
+// contains itself forever.
+struct RecursionGuard {
+  RecursionGuard() {
+    if (++depth() > kMaxNesting + 8)
+      throw TemplateError("TemplateRuntimeError: value nested too deeply (or contains itself)");
+  }
+  ~RecursionGuard() { --depth(); }
+  static int& depth() {
+    thread_local int d = 0;
+    return d;
+  }
+};
+
 // Dict index key: values Python considers equal (1, 1.0, True) share a key.
 std::string key_of(const Value& v) {
   if (v.is_string()) return "s" + v.str();
@@ -36,7 +50,23 @@ const Value* DictObj::find(const Value& key) const {
   return it == index_.end() ? nullptr : &entries[it->second].second;
 }
 
+int nesting(const Value& v) {
+  if (v.is_list()) return v.list()->depth;
+  if (v.is_dict()) return v.dict()->depth;
+  return 0;
+}
+
+namespace {
+int checked_depth(int child) {
+  if (child + 1 > kMaxNesting)
+    throw TemplateError("TemplateRuntimeError: value nested deeper than " +
+                        std::to_string(kMaxNesting) + " levels");
+  return child + 1;
+}
+}  // namespace
+
 void DictObj::set(const Value& key, Value value) {
+  depth = std::max(depth, checked_depth(std::max(nesting(key), nesting(value))));
   std::string k = key_of(key);
   auto it = index_.find(k);
   if (it != index_.end()) {
@@ -72,6 +102,9 @@ bool CallArgs::has(const std::string& name, size_t pos) const {
 ListPtr make_list(std::vector<Value> items, ListKind kind) {
   auto l = std::make_shared<ListObj>();
   l->items = std::move(items);
+  int child = 0;
+  for (const auto& item : l->items) child = std::max(child, nesting(item));
+  l->depth = checked_depth(child);
   l->kind = kind;
   return l;
 }
@@ -211,6 +244,7 @@ std::string repr_string(const std::string& s) {
 }  // namespace
 
 std::string repr(const Value& v) {
+  RecursionGuard guard;
   switch (v.type()) {
     case Value::Type::kString:
       return repr_string(v.str());
@@ -263,6 +297,7 @@ std::string to_str(const Value& v) {
 }
 
 bool equals(const Value& a, const Value& b) {
+  RecursionGuard guard;
   if (a.is_number() && b.is_number()) {
     if (a.is_float() || b.is_float()) return a.number() == b.number();
     return (a.is_bool() ? a.as_bool() : a.as_int()) == (b.is_bool() ? b.as_bool() : b.as_int());
@@ -301,6 +336,7 @@ bool equals(const Value& a, const Value& b) {
 }
 
 int compare(const Value& a, const Value& b, const char* op) {
+  RecursionGuard guard;
   if (a.is_number() && b.is_number()) {
     double x = a.number(), y = b.number();
     if (!a.is_float() && !b.is_float()) {
@@ -327,7 +363,22 @@ int compare(const Value& a, const Value& b, const char* op) {
                       type_name(a) + "' and '" + type_name(b) + "'");
 }
 
+namespace {
+
+Value from_json_at(const nlohmann::ordered_json& j, int depth);
+
+}  // namespace
+
 Value from_json(const nlohmann::ordered_json& j) {
+  return from_json_at(j, 0);
+}
+
+namespace {
+
+Value from_json_at(const nlohmann::ordered_json& j, int depth) {
+  if (depth > kMaxNesting)
+    throw TemplateError("TemplateRuntimeError: context value nested deeper than " +
+                        std::to_string(kMaxNesting) + " levels");
   switch (j.type()) {
     case nlohmann::ordered_json::value_t::null:
       return Value(None{});
@@ -342,18 +393,21 @@ Value from_json(const nlohmann::ordered_json& j) {
     case nlohmann::ordered_json::value_t::string:
       return Value(j.get<std::string>());
     case nlohmann::ordered_json::value_t::array: {
-      auto l = make_list();
-      for (const auto& e : j) l->items.push_back(from_json(e));
-      return Value(l);
+      std::vector<Value> items;
+      for (const auto& e : j) items.push_back(from_json_at(e, depth + 1));
+      return Value(make_list(std::move(items)));
     }
     case nlohmann::ordered_json::value_t::object: {
       auto d = make_dict();
-      for (auto it = j.begin(); it != j.end(); ++it) d->set(Value(it.key()), from_json(it.value()));
+      for (auto it = j.begin(); it != j.end(); ++it)
+        d->set(Value(it.key()), from_json_at(it.value(), depth + 1));
       return Value(d);
     }
     default:
       return Value(None{});
   }
 }
+
+}  // namespace
 
 }  // namespace hearth::tmpl

@@ -85,20 +85,32 @@ class Value {
 
 enum class ListKind { kList, kTuple, kGenerator };
 
+// Containers deeper than this are refused (TemplateError), so printing, comparing and freeing
+// values never recurses without bound, even for a namespace that contains itself.
+inline constexpr int kMaxNesting = 256;
+// 0 for scalars, else 1 + the deepest element (an upper bound for namespaces).
+int nesting(const Value& v);
+
 struct ListObj {
   std::vector<Value> items;
   ListKind kind = ListKind::kList;
+  int depth = 1;
 };
 
 // Insertion-ordered dict; keys are Values (strings almost always). A namespace() is a dict
 // whose attributes can be assigned with `{% set ns.x = ... %}`.
 struct DictObj {
   bool is_namespace = false;
+  int depth = 1;
   const Value* find(const Value& key) const;
   const Value* find(const std::string& key) const { return find(Value(key)); }
   void set(const Value& key, Value value);
   bool erase(const Value& key);
   size_t size() const { return entries.size(); }
+  void clear() {
+    entries.clear();
+    index_.clear();
+  }
   std::vector<std::pair<Value, Value>> entries;
 
  private:
