@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <unordered_map>
 
 #include "template/interpreter.h"
@@ -264,6 +266,13 @@ Value f_round(Interpreter&, const Value& v, CallArgs& a) {
       a.get("precision", 0, Value(0)).is_int() ? a.get("precision", 0, Value(0)).as_int() : 0;
   std::string method = need_str(a.get("method", 1, Value("common")));
   if (!v.is_number()) throw TemplateError("TypeError: round expects a number, got " + type_name(v));
+  if (method == "common" && !v.is_float()) return Value(static_cast<int64_t>(v.number()));
+  if (method == "common" && precision >= 0 && precision <= 300 && std::isfinite(v.number())) {
+    // Python rounds the exact binary value half to even, as printf does.
+    char buf[400];
+    std::snprintf(buf, sizeof buf, "%.*f", static_cast<int>(precision), v.number());
+    return Value(std::strtod(buf, nullptr));
+  }
   double scale = std::pow(10.0, static_cast<double>(precision));
   double x = v.number() * scale;
   double r;
@@ -275,7 +284,6 @@ Value f_round(Interpreter&, const Value& v, CallArgs& a) {
     r = std::floor(x);
   else
     throw TemplateError("FilterArgumentError: method must be common, ceil or floor");
-  if (method == "common" && !v.is_float()) return Value(static_cast<int64_t>(v.number()));
   return Value(r / scale);
 }
 

@@ -329,8 +329,37 @@ size_t Lexer::lex_string(size_t p) {
 
 }  // namespace
 
+// jinja2 reads the source as "\n".join(source.splitlines()): every line break (\r\n, \r, \v, \f,
+// \x1c-\x1e, U+0085, U+2028, U+2029) becomes "\n" and one trailing line break is dropped.
+std::string normalize_newlines(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == '\r') {
+      if (i + 1 < s.size() && s[i + 1] == '\n') ++i;
+      out += '\n';
+    } else if (c == '\v' || c == '\f' || (c >= 0x1c && c <= 0x1e)) {
+      out += '\n';
+    } else if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x85) {
+      out += '\n';
+      ++i;
+    } else if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
+               (static_cast<unsigned char>(s[i + 2]) == 0xA8 ||
+                static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
+      out += '\n';
+      i += 2;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
 std::vector<Token> lex(const std::string& source, const LexOptions& options) {
-  return Lexer(source, options).run();
+  std::string normalized = normalize_newlines(source);
+  return Lexer(normalized, options).run();
 }
 
 }  // namespace hearth::tmpl
