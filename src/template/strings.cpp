@@ -17,54 +17,162 @@ bool py_space(unsigned char c) {
 
 }  // namespace
 
-std::string py_lower(const std::string& s) {
-  std::string out = s;
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+namespace {
+
+// Simple (one-to-one) case mapping for Latin-1, Latin Extended-A, Greek and Cyrillic, the
+// scripts chat templates and their messages meet; other code points map to themselves.
+uint32_t upper_cp(uint32_t c) {
+  if (c >= 'a' && c <= 'z') return c - 32;
+  if (c < 0x80) return c;
+  if ((c >= 0xE0 && c <= 0xFE && c != 0xF7)) return c - 0x20;
+  if (c == 0xFF) return 0x178;
+  if (c == 0xB5) return 0x39C;
+  if (c >= 0x100 && c <= 0x17F) {
+    if (c == 0x131) return 'I';
+    if (c == 0x17F) return 'S';
+    bool odd_lower = (c < 0x138) || (c >= 0x14A && c < 0x178);
+    if (odd_lower) return (c & 1) ? c - 1 : c;
+    if (c >= 0x139 && c <= 0x148) return (c & 1) ? c : c - 1;
+    if (c >= 0x179 && c <= 0x17E) return (c & 1) ? c : c - 1;
+    return c;
+  }
+  if (c >= 0x3B1 && c <= 0x3CB && c != 0x3C2) return c - 0x20;
+  if (c == 0x3CC) return 0x38C;
+  if (c == 0x3CD || c == 0x3CE) return c - 0x3F;
+  if (c == 0x3C2) return 0x3A3;
+  if (c >= 0x3AC && c <= 0x3AF) return c == 0x3AC ? 0x386 : c - 0x25;
+  if (c >= 0x430 && c <= 0x44F) return c - 0x20;
+  if (c >= 0x450 && c <= 0x45F) return c - 0x50;
+  return c;
+}
+
+uint32_t lower_cp(uint32_t c) {
+  if (c >= 'A' && c <= 'Z') return c + 32;
+  if (c < 0x80) return c;
+  if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return c + 0x20;
+  if (c == 0x178) return 0xFF;
+  if (c >= 0x100 && c <= 0x17F) {
+    if (c == 0x130) return 'i';
+    bool odd_lower = (c < 0x138) || (c >= 0x14A && c < 0x178);
+    if (odd_lower) return (c & 1) ? c : c + 1;
+    if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E)) return (c & 1) ? c + 1 : c;
+    return c;
+  }
+  if (c >= 0x391 && c <= 0x3AB && c != 0x3A2) return c + 0x20;
+  if (c == 0x38C) return 0x3CC;
+  if (c == 0x38E || c == 0x38F) return c + 0x3F;
+  if (c == 0x386) return 0x3AC;
+  if (c >= 0x388 && c <= 0x38A) return c + 0x25;
+  if (c >= 0x410 && c <= 0x42F) return c + 0x20;
+  if (c >= 0x400 && c <= 0x40F) return c + 0x50;
+  return c;
+}
+
+bool cased(uint32_t c) {
+  return upper_cp(c) != c || lower_cp(c) != c;
+}
+
+std::vector<uint32_t> decode(const std::string& s) {
+  std::vector<uint32_t> out;
+  for (const std::string& ch : utf8_chars(s)) {
+    unsigned char b = static_cast<unsigned char>(ch[0]);
+    uint32_t cp = ch.size() == 1   ? b
+                  : ch.size() == 2 ? (b & 0x1F)
+                  : ch.size() == 3 ? (b & 0x0F)
+                                   : (b & 0x07);
+    for (size_t i = 1; i < ch.size(); ++i)
+      cp = (cp << 6) | (static_cast<unsigned char>(ch[i]) & 0x3F);
+    out.push_back(ch.size() == 1 && b >= 0x80 ? 0xFFFD0000u | b : cp);  // keep stray bytes
+  }
   return out;
 }
 
-std::string py_upper(const std::string& s) {
-  std::string out = s;
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string py_capitalize(const std::string& s) {
-  std::string out = py_lower(s);
-  if (!out.empty()) out[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[0])));
-  return out;
-}
-
-std::string py_title(const std::string& s) {
-  std::string out = s;
-  bool prev_cased = false;
-  for (char& c : out) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (std::isalpha(u)) {
-      c = static_cast<char>(prev_cased ? std::tolower(u) : std::toupper(u));
-      prev_cased = true;
+std::string encode(const std::vector<uint32_t>& cps) {
+  std::string out;
+  for (uint32_t cp : cps) {
+    if ((cp & 0xFFFF0000u) == 0xFFFD0000u) {
+      out += static_cast<char>(cp & 0xFF);
+    } else if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xC0 | (cp >> 6));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xE0 | (cp >> 12));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
     } else {
-      prev_cased = false;
+      out += static_cast<char>(0xF0 | (cp >> 18));
+      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
     }
   }
   return out;
+}
+
+bool ascii_only(const std::string& s) {
+  for (unsigned char c : s)
+    if (c >= 0x80) return false;
+  return true;
+}
+
+}  // namespace
+
+std::string py_lower(const std::string& s) {
+  if (ascii_only(s)) {
+    std::string out = s;
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  }
+  auto cps = decode(s);
+  for (auto& c : cps) c = lower_cp(c);
+  return encode(cps);
+}
+
+std::string py_upper(const std::string& s) {
+  if (ascii_only(s)) {
+    std::string out = s;
+    for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return out;
+  }
+  auto cps = decode(s);
+  for (auto& c : cps) c = upper_cp(c);
+  return encode(cps);
+}
+
+std::string py_capitalize(const std::string& s) {
+  auto cps = decode(s);
+  for (size_t i = 0; i < cps.size(); ++i) cps[i] = i == 0 ? upper_cp(cps[i]) : lower_cp(cps[i]);
+  return encode(cps);
+}
+
+std::string py_title(const std::string& s) {
+  auto cps = decode(s);
+  bool prev_cased = false;
+  for (auto& c : cps) {
+    bool is_cased = cased(c);
+    if (is_cased) c = prev_cased ? lower_cp(c) : upper_cp(c);
+    prev_cased = is_cased;
+  }
+  return encode(cps);
 }
 
 std::string jinja_title(const std::string& s) {
   // Words begin after whitespace, '-', '(', '{', '[' or '<'.
-  std::string out = s;
+  auto cps = decode(s);
   bool start = true;
-  for (char& c : out) {
-    unsigned char u = static_cast<unsigned char>(c);
-    bool sep = py_space(u) || c == '-' || c == '(' || c == '{' || c == '[' || c == '<';
+  for (auto& c : cps) {
+    bool sep = (c < 0x80 && py_space(static_cast<unsigned char>(c))) || c == '-' || c == '(' ||
+               c == '{' || c == '[' || c == '<';
     if (sep) {
       start = true;
       continue;
     }
-    c = static_cast<char>(start ? std::toupper(u) : std::tolower(u));
+    c = start ? upper_cp(c) : lower_cp(c);
     start = false;
   }
-  return out;
+  return encode(cps);
 }
 
 std::string py_strip(const std::string& s, const Value& chars, bool left, bool right) {

@@ -74,6 +74,10 @@ const Case kCases[] = {
     {"{{ d.items()|list }} {{ d.keys()|list }} {{ d.values()|list }} {{ d.get('a') }} {{ d.get('z') }} {{ d.get('z', 5) }} {{ d['a'] }} {{ d.a }}", R"json({"d": {"a": 1, "b": 2}})json", "[('a', 1), ('b', 2)] ['a', 'b'] [1, 2] 1 None 5 1 1", false},
     {"{{ range(3)|list }} {{ range(1, 7, 2)|list }} {{ range(3, 0, -1)|list }} {{ dict(a=1, b='x') }} {{ namespace(a=1).a }}", R"json({})json", "[0, 1, 2] [1, 3, 5] [3, 2, 1] {'a': 1, 'b': 'x'} 1", false},
     {"[{{ u }}][{{ d.missing }}][{{ u|length }}][{{ d.missing is defined }}][{{ u is none }}][{{ xs[5] }}][{{ 'abc'.nope }}][{{ none.x }}]", R"json({"d": {}, "xs": [1]})json", "[][][0][False][False][][][]", false},
+    {"{{ s|upper }} {{ s|lower }} {{ s|title }} {{ s.title() }} {{ s|capitalize }} {{ s|length }} {{ s[1:4] }} {{ s|reverse }} {{ s|tojson }} {{ s|tojson(ensure_ascii=true) }}", R"json({"s": "héllo wÖrld ÿ ΑΒΓ δεζ Жук ñ 😀"})json", "HÉLLO WÖRLD Ÿ ΑΒΓ ΔΕΖ ЖУК Ñ 😀 héllo wörld ÿ αβγ δεζ жук ñ 😀 Héllo Wörld Ÿ Αβγ Δεζ Жук Ñ 😀 Héllo Wörld Ÿ Αβγ Δεζ Жук Ñ 😀 Héllo wörld ÿ αβγ δεζ жук ñ 😀 29 éll 😀 ñ куЖ ζεδ ΓΒΑ ÿ dlrÖw olléh \"héllo wÖrld ÿ ΑΒΓ δεζ Жук ñ 😀\" \"h\\u00e9llo w\\u00d6rld \\u00ff \\u0391\\u0392\\u0393 \\u03b4\\u03b5\\u03b6 \\u0416\\u0443\\u043a \\u00f1 \\ud83d\\ude00\"", false},
+    {"a\r\nb\r{{ 1 }}\n", R"json({})json", "a\nb\n1", false},
+    {"x\n\n", R"json({})json", "x\n", false},
+    {"{{ 2.675|round(2) }} {{ 0.125|round(2) }} {{ 2.5|round }} {{ 3.5|round }} {{ -0.5|round }} {{ 2.1|round(1, 'floor') }} {{ 7|round(0, 'ceil') }}", R"json({})json", "2.67 0.12 2.0 4.0 -0.0 2.1 7.0", false},
     {"{{ u.attr }}", R"json({})json", "UndefinedError: 'u' is undefined", true},
     {"{{ d.missing.x }}", R"json({"d": {}})json", "UndefinedError: 'dict object' has no attribute 'missing'", true},
     {"{{ u + 1 }}", R"json({})json", "UndefinedError: 'u' is undefined", true},
@@ -94,6 +98,7 @@ const Case kCases[] = {
     {"{{ 1 + }}", R"json({})json", "TemplateSyntaxError: unexpected 'end of print statement'", true},
     {"{% set ns = 1 %}{% set ns.x = 2 %}", R"json({})json", "TemplateRuntimeError: cannot assign attribute on non-namespace object", true},
     {"{% macro m(a) %}{% endmacro %}{{ m(1, 2) }}", R"json({})json", "TypeError: macro 'm' takes not more than 1 argument(s)", true},
+
 };
 // clang-format on
 
