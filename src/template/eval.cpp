@@ -83,7 +83,7 @@ Value get_item(const Value& obj, const Value& key) {
     }
     return Value::undefined("'dict object' has no attribute '" + to_str(key) + "'");
   }
-  if ((obj.is_list() && obj.list()->kind != ListKind::kGenerator) || obj.is_string()) {
+  if ((obj.is_list() && is_sequence_kind(obj.list()->kind)) || obj.is_string()) {
     if (key.is_int() || key.is_bool()) {
       int64_t i = key.is_bool() ? key.as_bool() : key.as_int();
       if (obj.is_list()) {
@@ -236,15 +236,15 @@ Value binary_op(const std::string& op, const Value& a, const Value& b, const Lim
   if (op == "+") {
     if (a.is_string() && b.is_string()) return Value(a.str() + b.str());
     if (a.is_list() && b.is_list() && a.list()->kind == b.list()->kind &&
-        a.list()->kind != ListKind::kGenerator) {
+        is_sequence_kind(a.list()->kind)) {
       std::vector<Value> out = a.list()->items;
       out.insert(out.end(), b.list()->items.begin(), b.list()->items.end());
       return Value(make_list(std::move(out), a.list()->kind));
     }
   }
   if (op == "*") {
-    bool a_seq = a.is_string() || (a.is_list() && a.list()->kind != ListKind::kGenerator);
-    bool b_seq = b.is_string() || (b.is_list() && b.list()->kind != ListKind::kGenerator);
+    bool a_seq = a.is_string() || (a.is_list() && is_sequence_kind(a.list()->kind));
+    bool b_seq = b.is_string() || (b.is_list() && is_sequence_kind(b.list()->kind));
     if (a_seq && (b.is_int() || b.is_bool())) return repeat(a, as_i(b), limits);
     if (b_seq && (a.is_int() || a.is_bool())) return repeat(b, as_i(a), limits);
   }

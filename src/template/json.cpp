@@ -133,7 +133,7 @@ void dump(const Value& v, const JsonOptions& o, int depth, std::string& out) {
       json_string(v.str(), o.ensure_ascii, out);
       return;
     case Value::Type::kList: {
-      if (v.list()->kind == ListKind::kGenerator) break;
+      if (!is_sequence_kind(v.list()->kind)) break;
       const auto& items = v.list()->items;
       if (items.empty()) {
         out += "[]";

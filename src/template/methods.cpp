@@ -161,19 +161,19 @@ const std::unordered_map<std::string, Method>& dict_methods() {
          std::vector<Value> out;
          for (const auto& [key, v] : d.dict()->entries)
            out.emplace_back(make_list({key, v}, ListKind::kTuple));
-         return Value(make_list(std::move(out)));
+         return Value(make_list(std::move(out), ListKind::kItems));
        }},
       {"keys",
        [](const Value& d, CallArgs&) {
          std::vector<Value> out;
          for (const auto& kv : d.dict()->entries) out.push_back(kv.first);
-         return Value(make_list(std::move(out)));
+         return Value(make_list(std::move(out), ListKind::kKeys));
        }},
       {"values",
        [](const Value& d, CallArgs&) {
          std::vector<Value> out;
          for (const auto& kv : d.dict()->entries) out.push_back(kv.second);
-         return Value(make_list(std::move(out)));
+         return Value(make_list(std::move(out), ListKind::kValues));
        }},
       {"get",
        [](const Value& d, CallArgs& a) {
@@ -231,7 +231,7 @@ Value get_method(const Value& obj, const std::string& name) {
     table = &str_methods();
   else if (obj.is_dict() && !obj.dict()->is_namespace)
     table = &dict_methods();
-  else if (obj.is_list() && obj.list()->kind != ListKind::kGenerator)
+  else if (obj.is_list() && is_sequence_kind(obj.list()->kind))
     table = &list_methods();
   else
     return Value::undefined("'" + type_name(obj) + " object' has no attribute '" + name + "'");

@@ -357,6 +357,86 @@ std::string convert(const std::string& spec, char type, const Value& v) {
   }
 }
 
+// Python's format-spec mini-language: [[fill]align][sign][#][0][width][,][.precision][type].
+std::string format_spec(const Value& v, const std::string& spec) {
+  size_t i = 0;
+  char fill = ' ', align = 0;
+  auto is_align = [](char c) { return c == '<' || c == '>' || c == '^' || c == '='; };
+  if (spec.size() >= 2 && is_align(spec[1])) {
+    fill = spec[0];
+    align = spec[1];
+    i = 2;
+  } else if (!spec.empty() && is_align(spec[0])) {
+    align = spec[0];
+    i = 1;
+  }
+  std::string flags;
+  if (i < spec.size() && (spec[i] == '+' || spec[i] == '-' || spec[i] == ' ')) {
+    if (spec[i] != '-') flags += spec[i];
+    ++i;
+  }
+  if (i < spec.size() && spec[i] == '#') flags += spec[i++];
+  if (i < spec.size() && spec[i] == '0') {
+    if (!align) {
+      fill = '0';
+      align = '=';
+    }
+    ++i;
+  }
+  size_t width = 0;
+  while (i < spec.size() && std::isdigit(static_cast<unsigned char>(spec[i])) && width < 1000)
+    width = width * 10 + static_cast<size_t>(spec[i++] - '0');
+  std::string precision;
+  if (i < spec.size() && spec[i] == '.') {
+    ++i;
+    while (i < spec.size() && std::isdigit(static_cast<unsigned char>(spec[i])) &&
+           precision.size() < 3)
+      precision += spec[i++];
+  }
+  char type = i < spec.size() ? spec[i++] : 0;
+  if (i != spec.size()) throw TemplateError("ValueError: Invalid format specifier '" + spec + "'");
+  std::string body;
+  bool numeric = v.is_number();
+  if (type == 's' || (!type && v.is_string()) || (!type && !numeric)) {
+    if (numeric && type == 's')
+      throw TemplateError("ValueError: Unknown format code 's' for object of type '" +
+                          type_name(v) + "'");
+    body = to_str(v);
+    if (!precision.empty()) body = body.substr(0, std::stoul(precision));
+  } else if (!type && !v.is_float() && precision.empty()) {
+    body = convert(flags, 'd', v);
+  } else if (!type && precision.empty()) {
+    body = (flags.find('+') != std::string::npos && v.number() >= 0 ? "+" : "") + to_str(v);
+  } else {
+    char t = type ? type : 'g';
+    std::string p = precision.empty() ? "" : "." + precision;
+    if (t == '%') {
+      body = convert(flags + p, 'f', Value(v.number() * 100)) + "%";
+    } else if (t == 'b') {
+      throw TemplateError("ValueError: format code 'b' is not supported");
+    } else {
+      body = convert(flags + p, t, v);
+      // No type on a float: like 'g', but an integral result keeps its ".0".
+      if (!type && v.is_float() && body.find_first_of(".eninf") == std::string::npos) body += ".0";
+    }
+  }
+  if (!align) align = numeric ? '>' : '<';
+  size_t len = utf8_length(body);
+  if (len >= width) return body;
+  size_t pad = width - len;
+  std::string f(1, fill);
+  auto rep = [&](size_t n) {
+    std::string r;
+    for (size_t k = 0; k < n; ++k) r += f;
+    return r;
+  };
+  if (align == '<') return body + rep(pad);
+  if (align == '^') return rep(pad / 2) + body + rep(pad - pad / 2);
+  if (align == '=' && !body.empty() && (body[0] == '-' || body[0] == '+' || body[0] == ' '))
+    return body.substr(0, 1) + rep(pad) + body.substr(1);
+  return rep(pad) + body;
+}
+
 }  // namespace
 
 std::string percent_format(const std::string& fmt, const Value& args) {
@@ -454,16 +534,7 @@ std::string str_format(const std::string& fmt, const CallArgs& args) {
       v = args.get(field, SIZE_MAX);
       if (v.is_undefined()) throw TemplateError("KeyError: '" + field + "'");
     }
-    if (spec.empty()) {
-      out += to_str(v);
-    } else {
-      char type = spec.back();
-      if (std::isalpha(static_cast<unsigned char>(type)))
-        spec.pop_back();
-      else
-        type = v.is_float() ? 'g' : v.is_number() ? 'd' : 's';
-      out += convert(spec, type, v);
-    }
+    out += spec.empty() ? to_str(v) : format_spec(v, spec);
     i = close;
   }
   return out;

@@ -54,7 +54,7 @@ const std::unordered_map<std::string, TestFn>& tests() {
        }},
       {"sequence",
        [](Interpreter&, const Value& v, CallArgs&) {
-         return v.is_string() || (v.is_list() && v.list()->kind != ListKind::kGenerator) ||
+         return v.is_string() || (v.is_list() && is_sequence_kind(v.list()->kind)) ||
                 (v.is_dict() && !v.dict()->is_namespace);
        }},
       {"number", [](Interpreter&, const Value& v, CallArgs&) { return v.is_number(); }},

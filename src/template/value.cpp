@@ -140,6 +140,12 @@ std::string type_name(const Value& v) {
           return "tuple";
         case ListKind::kGenerator:
           return "generator";
+        case ListKind::kItems:
+          return "dict_items";
+        case ListKind::kKeys:
+          return "dict_keys";
+        case ListKind::kValues:
+          return "dict_values";
         default:
           return "list";
       }
@@ -251,6 +257,11 @@ std::string repr(const Value& v) {
     case Value::Type::kList: {
       const auto& l = *v.list();
       if (l.kind == ListKind::kGenerator) return "<generator object>";
+      if (!is_sequence_kind(l.kind)) {
+        auto plain = std::make_shared<ListObj>();
+        plain->items = l.items;
+        return type_name(v) + "(" + repr(Value(plain)) + ")";
+      }
       std::string out = l.kind == ListKind::kTuple ? "(" : "[";
       for (size_t i = 0; i < l.items.size(); ++i) {
         if (i) out += ", ";

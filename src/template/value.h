@@ -83,7 +83,12 @@ class Value {
       v_;
 };
 
-enum class ListKind { kList, kTuple, kGenerator };
+// kGenerator: what map/select/reverse/items return (iterable once, no len, not JSON);
+// kItems/kKeys/kValues: dict views (len, iteration, but no indexing).
+enum class ListKind { kList, kTuple, kGenerator, kItems, kKeys, kValues };
+inline bool is_sequence_kind(ListKind k) {
+  return k == ListKind::kList || k == ListKind::kTuple;
+}
 
 // Containers deeper than this are refused (TemplateError), so printing, comparing and freeing
 // values never recurses without bound, even for a namespace that contains itself.
