@@ -1,5 +1,6 @@
 // Methods of str, dict and list values (`s.strip()`, `d.get(k)`), under jinja2's immutable
 // sandbox: methods that would modify a list or dict raise a SecurityError.
+#include <cctype>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -55,6 +56,49 @@ int64_t cp_index(const std::string& s, size_t byte) {
   return static_cast<int64_t>(utf8_length(s.substr(0, byte)));
 }
 
+Value str_count(const Value& s, CallArgs& a) {
+  std::string sub = arg_str(a, "sub", 0);
+  if (sub.empty()) return Value(static_cast<int64_t>(utf8_length(s.str()) + 1));
+  int64_t n = 0;
+  for (size_t p = s.str().find(sub); p != std::string::npos; p = s.str().find(sub, p + sub.size()))
+    ++n;
+  return Value(n);
+}
+
+Value str_join(const Value& s, CallArgs& a) {
+  std::string out;
+  bool first = true;
+  for (const auto& item : iterate(a.get("iterable", 0))) {
+    if (!item.is_string())
+      throw TemplateError("TypeError: sequence item: expected str instance, " + type_name(item) +
+                          " found");
+    if (!first) out += s.str();
+    first = false;
+    out += item.str();
+  }
+  return Value(out);
+}
+
+bool all_chars(const std::string& s, int (*pred)(int)) {
+  if (s.empty()) return false;
+  for (unsigned char c : s)
+    if (!pred(c)) return false;
+  return true;
+}
+
+Value str_removeprefix(const Value& s, CallArgs& a) {
+  std::string p = arg_str(a, "prefix", 0);
+  return Value(s.str().compare(0, p.size(), p) == 0 ? s.str().substr(p.size()) : s.str());
+}
+
+Value str_removesuffix(const Value& s, CallArgs& a) {
+  std::string p = arg_str(a, "suffix", 0);
+  const std::string& t = s.str();
+  bool ends =
+      !p.empty() && p.size() <= t.size() && t.compare(t.size() - p.size(), p.size(), p) == 0;
+  return Value(ends ? t.substr(0, t.size() - p.size()) : t);
+}
+
 const std::unordered_map<std::string, Method>& str_methods() {
   static const std::unordered_map<std::string, Method> k = {
       {"strip",
@@ -96,60 +140,13 @@ const std::unordered_map<std::string, Method>& str_methods() {
          size_t p = s.str().rfind(arg_str(a, "sub", 0));
          return Value(p == std::string::npos ? int64_t{-1} : cp_index(s.str(), p));
        }},
-      {"count",
-       [](const Value& s, CallArgs& a) {
-         std::string sub = arg_str(a, "sub", 0);
-         if (sub.empty()) return Value(static_cast<int64_t>(utf8_length(s.str()) + 1));
-         int64_t n = 0;
-         for (size_t p = s.str().find(sub); p != std::string::npos;
-              p = s.str().find(sub, p + sub.size()))
-           ++n;
-         return Value(n);
-       }},
-      {"join",
-       [](const Value& s, CallArgs& a) {
-         std::string out;
-         bool first = true;
-         for (const auto& item : iterate(a.get("iterable", 0))) {
-           if (!item.is_string())
-             throw TemplateError("TypeError: sequence item: expected str instance, " +
-                                 type_name(item) + " found");
-           if (!first) out += s.str();
-           first = false;
-           out += item.str();
-         }
-         return Value(out);
-       }},
-      {"isdigit",
-       [](const Value& s, CallArgs&) {
-         bool ok = !s.str().empty();
-         for (unsigned char c : s.str()) ok = ok && std::isdigit(c);
-         return Value(ok);
-       }},
-      {"isalpha",
-       [](const Value& s, CallArgs&) {
-         bool ok = !s.str().empty();
-         for (unsigned char c : s.str()) ok = ok && std::isalpha(c);
-         return Value(ok);
-       }},
-      {"isspace",
-       [](const Value& s, CallArgs&) {
-         bool ok = !s.str().empty();
-         for (unsigned char c : s.str()) ok = ok && std::isspace(c);
-         return Value(ok);
-       }},
-      {"removeprefix",
-       [](const Value& s, CallArgs& a) {
-         std::string p = arg_str(a, "prefix", 0);
-         return Value(s.str().compare(0, p.size(), p) == 0 ? s.str().substr(p.size()) : s.str());
-       }},
-      {"removesuffix",
-       [](const Value& s, CallArgs& a) {
-         std::string p = arg_str(a, "suffix", 0);
-         const std::string& t = s.str();
-         bool ends = p.size() <= t.size() && t.compare(t.size() - p.size(), p.size(), p) == 0;
-         return Value(ends && !p.empty() ? t.substr(0, t.size() - p.size()) : t);
-       }},
+      {"count", str_count},
+      {"join", str_join},
+      {"isdigit", [](const Value& s, CallArgs&) { return Value(all_chars(s.str(), ::isdigit)); }},
+      {"isalpha", [](const Value& s, CallArgs&) { return Value(all_chars(s.str(), ::isalpha)); }},
+      {"isspace", [](const Value& s, CallArgs&) { return Value(all_chars(s.str(), ::isspace)); }},
+      {"removeprefix", str_removeprefix},
+      {"removesuffix", str_removesuffix},
   };
   return k;
 }
