@@ -30,9 +30,9 @@ std::string cases_path() {
   return std::string(HEARTH_SOURCE_DIR) + "/tests/unit/template/cases.json";
 }
 
-Json context_for(const Json& spec, const std::string& name) {
+Json context_for(const Json& spec, const std::string& name, const char* group = "cases") {
   Json ctx = spec["globals"];
-  for (auto it = spec["cases"][name].begin(); it != spec["cases"][name].end(); ++it)
+  for (auto it = spec[group][name].begin(); it != spec[group][name].end(); ++it)
     ctx[it.key()] = it.value();
   return ctx;
 }
@@ -45,13 +45,14 @@ std::string first_difference(const std::string& want, const std::string& got) {
          "\n  got:  " + Json(got.substr(from, 120)).dump();
 }
 
-TEST(TemplateGolden, EveryTemplateMatchesJinja2) {
-  HEARTH_REQUIRE_TESTDATA();
+// Renders every row of `rows_path` (contexts from spec[group]); returns {passed, total} and
+// reports each mismatch.
+std::pair<int, int> check_rows(const std::string& rows_path, const char* group) {
   std::string dir = hearth::testing::testdata_path("templates");
   Json spec = Json::parse(slurp(cases_path()));
   RenderOptions options;
   options.now = *parse_time(spec["now"].get<std::string>());
-  std::istringstream rows(slurp(dir + "/expected.jsonl"));
+  std::istringstream rows(slurp(rows_path));
   std::string line;
   int total = 0, passed = 0;
   while (std::getline(rows, line)) {
@@ -60,8 +61,9 @@ TEST(TemplateGolden, EveryTemplateMatchesJinja2) {
     ++total;
     std::string name = row["template"].get<std::string>() + " / " + row["case"].get<std::string>();
     auto parsed = Template::parse(slurp(dir + "/" + row["template"].get<std::string>()));
-    Result<std::string> out = parsed.ok() ? parsed->render(context_for(spec, row["case"]), options)
-                                          : Result<std::string>(parsed.status());
+    Result<std::string> out = parsed.ok()
+                                  ? parsed->render(context_for(spec, row["case"], group), options)
+                                  : Result<std::string>(parsed.status());
     if (row.contains("error")) {
       if (out.ok()) {
         ADD_FAILURE() << name << ": jinja2 fails (" << row["error"].get<std::string>()
@@ -78,8 +80,26 @@ TEST(TemplateGolden, EveryTemplateMatchesJinja2) {
     }
     ++passed;
   }
-  std::printf("template golden rows: %d/%d match jinja2\n", passed, total);
+  return {passed, total};
+}
+
+TEST(TemplateGolden, EveryTemplateMatchesJinja2) {
+  HEARTH_REQUIRE_TESTDATA();
+  auto [passed, total] =
+      check_rows(hearth::testing::testdata_path("templates/expected.jsonl"), "cases");
+  std::printf("template golden rows (expected.jsonl): %d/%d match jinja2\n", passed, total);
   EXPECT_EQ(total, 196);
+  EXPECT_EQ(passed, total);
+}
+
+// More conversations (several tools and calls, string arguments, thinking flags, multimodal
+// content, no add_generation_prompt), rendered by oracle.py --write-extra.
+TEST(TemplateGolden, ExtraContextsMatchJinja2) {
+  HEARTH_REQUIRE_TESTDATA();
+  auto [passed, total] = check_rows(
+      std::string(HEARTH_SOURCE_DIR) + "/tests/unit/template/extra_expected.jsonl", "extra_cases");
+  std::printf("template golden rows (extra_expected.jsonl): %d/%d match jinja2\n", passed, total);
+  EXPECT_GT(total, 250);
   EXPECT_EQ(passed, total);
 }
 

@@ -3,7 +3,11 @@
 jinja2, configured as Hugging Face transformers renders chat templates, and compares the result with
 expected.jsonl. This documents (and checks) how the contexts used by template_golden_test were derived.
 
-Usage: oracle.py [TEMPLATES_DIR] [--show NAME CASE]
+Usage: oracle.py [TEMPLATES_DIR] [--show NAME CASE] [--write-extra]
+
+--write-extra also renders every template with the "extra_cases" contexts of cases.json (more
+tools, tool-call arguments as strings, thinking flags, multimodal content, no
+add_generation_prompt) and writes extra_expected.jsonl, which template_golden_test checks too.
 """
 import datetime, json, os, sys
 import jinja2, jinja2.ext
@@ -58,5 +62,16 @@ def main():
         else:
             print("MISMATCH", row["template"], row["case"])
     print(f"{ok}/{len(rows)} rows match")
+    if "--write-extra" in args:
+        with open(os.path.join(HERE, "extra_expected.jsonl"), "w") as out:
+            n = 0
+            for case, ctx in spec["extra_cases"].items():
+                for name in sorted(os.listdir(tdir)):
+                    if not name.endswith(".jinja"):
+                        continue
+                    got = render(env, open(os.path.join(tdir, name)).read(), dict(spec["globals"], **ctx))
+                    out.write(json.dumps(dict(template=name, case=case, **got), ensure_ascii=False) + "\n")
+                    n += 1
+        print(f"wrote {n} rows to extra_expected.jsonl")
 
 main()
