@@ -42,7 +42,7 @@ int cmd_demo(int argc, char** argv) {
   if (!loaded.ok()) return fail("demo", loaded.status());
   std::fprintf(stderr, "hearth demo: %s (%s)\n`hearth --help` lists the commands.\n\n",
                path.c_str(), loaded->model->config().summary().c_str());
-  ThreadPool pool(resolve_threads(0));
+  ThreadPool pool(resolve_threads(0, *loaded->model));
   model::Session session(*loaded->model, pool, loaded->model->config().n_ctx_train);
   sampling::SamplerParams sp;
   sp.temperature = 0.7f;

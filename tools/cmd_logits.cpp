@@ -37,7 +37,7 @@ int cmd_logits(int argc, char** argv) {
   app.add_option("--top", top, "logits to list per position")->check(CLI::Range(1, 1000));
   app.add_option("--greedy", greedy, "greedy tokens to generate after the prompt")
       ->check(CLI::Range(0, 100000));
-  app.add_option("-t,--threads", threads, "threads (0: all cores)")->check(CLI::NonNegativeNumber);
+  app.add_option("-t,--threads", threads, "threads (0: automatic)")->check(CLI::NonNegativeNumber);
   if (int rc = parse_cli(app, argc, argv); rc >= 0) return rc;
 
   auto loaded = load_model_and_tokenizer(model_path);
@@ -47,7 +47,7 @@ int cmd_logits(int argc, char** argv) {
   std::vector<int32_t> tokens = tok.encode(prompt, /*add_special=*/true);
   if (tokens.empty()) return fail("logits", invalid_argument("the prompt has no tokens"));
   const int64_t n_ctx = static_cast<int64_t>(tokens.size()) + greedy;
-  ThreadPool pool(resolve_threads(threads));
+  ThreadPool pool(resolve_threads(threads, m));
   model::Session session(m, pool, n_ctx);
   if (Status s = session.eval(tokens, model::Logits::kAll); !s.ok()) return fail("logits", s);
 

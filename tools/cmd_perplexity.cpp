@@ -60,7 +60,7 @@ int run_perplexity(const PplArgs& a, LoadedModel& lm, const std::vector<int32_t>
     if (Status s = cmp.open(a.kld_compare, n_ctx, nv, tokens, n_chunk); !s.ok())
       return fail("perplexity", s);
 
-  ThreadPool pool(resolve_threads(a.threads));
+  ThreadPool pool(resolve_threads(a.threads, *lm.model));
   model::Session session(*lm.model, pool, n_ctx);
   Accumulator acc;
   KldStats kld;
@@ -100,7 +100,7 @@ int cmd_perplexity(int argc, char** argv) {
   app.add_option("-m,--model", a.model_path, "GGUF model file")->required();
   app.add_option("-f,--file", a.text_path, "text file")->required();
   app.add_option("-c,--ctx-size", a.n_ctx, "tokens per chunk")->check(CLI::Range(8, 1 << 20));
-  app.add_option("-t,--threads", a.threads, "threads (0: all cores)")
+  app.add_option("-t,--threads", a.threads, "threads (0: automatic)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--chunks", a.chunks, "score at most this many chunks (-1: all)")
       ->check(CLI::Range(-1, 1 << 30));

@@ -69,7 +69,7 @@ void add_options(CLI::App& app, RunArgs& a) {
       ->check(CLI::Range(-1, 1 << 30));
   app.add_option("-c,--ctx-size", a.n_ctx, "context size (0: the model's, at most 4096)")
       ->check(CLI::Range(0, 1 << 24));
-  app.add_option("-t,--threads", a.threads, "threads (0: all cores)")
+  app.add_option("-t,--threads", a.threads, "threads (0: automatic)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--temp", a.sp.temperature, "temperature (0: greedy)");
   app.add_option("--top-k", a.sp.top_k, "top-k (0: off)");
@@ -101,7 +101,7 @@ int cmd_run(int argc, char** argv) {
   if (!loaded.ok()) return fail("run", loaded.status());
   const model::Model& m = *loaded->model;
   const int64_t n_ctx = a.n_ctx > 0 ? a.n_ctx : std::min<int64_t>(m.config().n_ctx_train, 4096);
-  ThreadPool pool(resolve_threads(a.threads));
+  ThreadPool pool(resolve_threads(a.threads, m));
   model::Session session(m, pool, n_ctx);
   sampling::Sampler sampler(a.sp);
   GenerateOptions options{a.n_predict, a.stops, a.ignore_eos};

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "core/status.h"
 #include "model/model.h"
@@ -27,9 +28,12 @@ inline Result<LoadedModel> load_model_and_tokenizer(const std::string& path) {
   return m;
 }
 
-// 0 -> all hardware threads (at most 8 by default; matmuls stop scaling past the memory bus).
-inline int resolve_threads(int requested) {
+// Threads for `model`: `requested` if > 0; else 1 for tiny models (under 64 MiB of weights a
+// matrix multiply takes microseconds and waking other threads costs more than it saves), else
+// all hardware threads up to 8.
+inline int resolve_threads(int requested, const model::Model& model) {
   if (requested > 0) return requested;
+  if (model.weight_bytes() < (64u << 20)) return 1;
   unsigned hw = std::thread::hardware_concurrency();
   return hw == 0 ? 1 : static_cast<int>(hw < 8 ? hw : 8);
 }
