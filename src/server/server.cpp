@@ -177,6 +177,7 @@ bool submit_prompt(Server& server, const std::string& prompt, bool add_special,
     return false;
   };
   if (!server.ready()) return fail(503, "the model is still loading");
+  if (server.draining()) return fail(503, "the server is shutting down");
   auto req = std::make_shared<engine::Request>();
   req->prompt = server.tokenizer().encode(prompt, add_special);
   req->params = params;

@@ -67,6 +67,9 @@ class Server {
   void run();  // serves until stop(); call after bind()
   void stop();
   void set_ready(bool ready) { ready_ = ready; }
+  // Draining (SIGTERM): new generations get 503 while the streams in flight finish.
+  void set_draining(bool draining) { draining_ = draining; }
+  bool draining() const { return draining_; }
   ChatFormat chat_format() const { return format_; }
 
   // Shared with the route files.
@@ -86,6 +89,7 @@ class Server {
   std::unique_ptr<httplib::Server> http_;
   std::unique_ptr<Metrics> metrics_;
   std::atomic<bool> ready_{false};
+  std::atomic<bool> draining_{false};
 };
 
 // Route registration (openai_routes.cpp, ollama_routes.cpp).

@@ -153,6 +153,15 @@ TEST(Server, FullQueueIs503WithRetryAfter) {
   EXPECT_NE(r->body.find("queue is full"), std::string::npos);
 }
 
+TEST(Server, DrainingRejectsNewWork) {
+  TestServer s;
+  s.srv->set_draining(true);
+  auto r = s.post("/v1/chat/completions", chat_body(false));
+  ASSERT_EQ(r->status, 503);
+  EXPECT_NE(r->body.find("shutting down"), std::string::npos);
+  EXPECT_EQ(s.client().Get("/v1/models")->status, 200);
+}
+
 TEST(Server, BodyLimit) {
   server::ServerConfig cfg;
   cfg.max_body_bytes = 1000;
