@@ -195,7 +195,9 @@ bool submit_prompt(Server& server, const std::string& prompt, bool add_special,
     ++server.metrics().requests_total;
   }
   if (!st.ok()) return fail(status_http_code(st), st.message());
-  *out = {req, sink};
+  std::atomic<int>* counter = &server.in_flight_counter();
+  ++*counter;
+  *out = {req, sink, std::shared_ptr<void>(counter, [](std::atomic<int>* c) { --*c; })};
   return true;
 }
 

@@ -70,6 +70,9 @@ class Server {
   // Draining (SIGTERM): new generations get 503 while the streams in flight finish.
   void set_draining(bool draining) { draining_ = draining; }
   bool draining() const { return draining_; }
+  // Generation requests accepted and not yet fully answered (streams still writing included).
+  int in_flight() const { return in_flight_; }
+  std::atomic<int>& in_flight_counter() { return in_flight_; }
   ChatFormat chat_format() const { return format_; }
 
   // Shared with the route files.
@@ -90,6 +93,7 @@ class Server {
   std::unique_ptr<Metrics> metrics_;
   std::atomic<bool> ready_{false};
   std::atomic<bool> draining_{false};
+  std::atomic<int> in_flight_{0};
 };
 
 // Route registration (openai_routes.cpp, ollama_routes.cpp).
