@@ -5,7 +5,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   clang clang-format clang-tidy libclang-rt-14-dev   # libFuzzer, sanitizers, style
   libgtest-dev libgmock-dev libbenchmark-dev
-  nlohmann-json3-dev libcpp-httplib-dev libcli11-dev libpcre2-dev
+  nlohmann-json3-dev libcpp-httplib-dev libcli11-dev libpcre2-dev libicu-dev
   libssl-dev libsqlite3-dev
   python3 python3-jinja2
 )

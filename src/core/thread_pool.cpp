@@ -12,7 +12,9 @@
 namespace hearth {
 namespace {
 constexpr int kSpinIterations = 20000;  // ~50-100 us of spinning before sleeping
-}
+constexpr uint64_t kOpen = 1ull << 31;  // opp_state_: the opportunistic job accepts workers
+constexpr uint64_t kActiveMask = kOpen - 1;
+}  // namespace
 
 std::pair<size_t, size_t> split_range(size_t n, int parts, int part, size_t align) {
   if (parts <= 0) return {0, n};
@@ -28,7 +30,8 @@ std::pair<size_t, size_t> split_range(size_t n, int parts, int part, size_t alig
 }
 
 ThreadPool::ThreadPool(int n_threads) {
-  if (n_threads <= 0) n_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (n_threads <= 0)
+    n_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   n_threads_ = n_threads;
   workers_.reserve(n_threads_ - 1);
   for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this, i] { worker_main(i); });
@@ -55,6 +58,17 @@ void ThreadPool::worker_main(int thread_index) {
     }
     seen = gen;
     if (stop_.load(std::memory_order_acquire)) return;
+    uint64_t state = opp_state_.load(std::memory_order_acquire);
+    if ((state >> 32) == (gen & 0xffffffffu)) {  // this generation is an opportunistic job
+      while (state & kOpen) {
+        if (opp_state_.compare_exchange_weak(state, state + 1, std::memory_order_acq_rel)) {
+          (*opp_job_)(thread_index);
+          opp_state_.fetch_sub(1, std::memory_order_acq_rel);
+          break;
+        }
+      }
+      continue;  // closed (or done): nothing to report back
+    }
     if (thread_index < active_threads_) (*job_)(thread_index, active_threads_);
     pending_.fetch_sub(1, std::memory_order_acq_rel);
   }
@@ -75,6 +89,31 @@ void ThreadPool::run(const char* name, const std::function<void(int, int)>& fn) 
   fn(0, n_threads_);
   while (pending_.load(std::memory_order_acquire) != 0) HEARTH_CPU_RELAX();
   job_ = nullptr;
+  current_name_ = nullptr;
+}
+
+void ThreadPool::run_opportunistic(const char* name, const std::function<void(int)>& fn) {
+  current_name_ = name;
+  if (n_threads_ == 1) {
+    fn(0);
+    current_name_ = nullptr;
+    return;
+  }
+  // No job is running now (calls are not reentrant) and every worker that joined an earlier
+  // opportunistic job has left it, so the state can be replaced.
+  const uint64_t gen = generation_.load(std::memory_order_relaxed) + 1;
+  opp_job_ = &fn;
+  opp_state_.store(((gen & 0xffffffffu) << 32) | kOpen, std::memory_order_release);
+  generation_.store(gen, std::memory_order_release);
+  generation_.notify_all();
+  fn(0);
+  // close: late workers skip; wait only for those inside fn
+  uint64_t state = opp_state_.fetch_and(~kOpen, std::memory_order_acq_rel) & ~kOpen;
+  while ((state & kActiveMask) != 0) {
+    HEARTH_CPU_RELAX();
+    state = opp_state_.load(std::memory_order_acquire);
+  }
+  opp_job_ = nullptr;
   current_name_ = nullptr;
 }
 

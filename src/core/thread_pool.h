@@ -28,6 +28,12 @@ class ThreadPool {
   // returns when all are done. `name` labels the work for profiling and errors.
   void run(const char* name, const std::function<void(int thread_index, int n_threads)>& fn);
 
+  // Runs fn(thread_index) on the caller and on every worker that wakes up before the caller has
+  // returned from its own fn(0); workers arriving later skip the job. For work that threads
+  // take from a shared atomic counter: the caller then never waits for a descheduled worker
+  // (only for workers already inside fn). Not for work that must run once per thread.
+  void run_opportunistic(const char* name, const std::function<void(int thread_index)>& fn);
+
   // Splits [0, n) into contiguous chunks, at most one per thread, and calls fn(begin, end,
   // thread_index) for each non-empty chunk. `grain` is the smallest chunk worth a thread; the
   // chunk boundaries are multiples of `align` (e.g. rows of an interleaved weight group).
@@ -49,6 +55,9 @@ class ThreadPool {
   alignas(64) std::atomic<uint64_t> generation_{0};
   alignas(64) std::atomic<int> pending_{0};
   alignas(64) std::atomic<bool> stop_{false};
+  // Opportunistic job: (generation << 32) | kOpen | number of workers inside the job.
+  const std::function<void(int)>* opp_job_ = nullptr;
+  alignas(64) std::atomic<uint64_t> opp_state_{0};
 };
 
 // Splits [0, n) into `parts` contiguous chunks aligned to `align`; returns [begin, end) of `part`.

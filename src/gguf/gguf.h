@@ -7,6 +7,12 @@
 //   padding to `general.alignment` (default 32)
 //   tensor data; each tensor's offset is relative to the data section start and aligned.
 // Strings are u64 length + bytes (no NUL). Arrays are u32 element type + u64 count + elements.
+//
+// What the reader accepts (anything else is a Status naming the problem and its byte position):
+// versions 2 and 3; non-empty, unique keys and tensor names; `general.alignment` a u32 power of
+// two; arrays nested at most 8 deep; 0-4 dimensions, each >= 1 (llama.cpp also takes 0-element
+// tensors, hearth refuses them); element and byte counts within 64 bits; a known tensor type; each
+// tensor's offset aligned and its data inside the file. Offsets need not be contiguous.
 #pragma once
 
 #include <cstddef>
@@ -91,12 +97,12 @@ struct KeyValue {
 
 struct TensorInfo {
   std::string name;
-  uint32_t ggml_type = 0;          // see quant/type_traits.h (GgmlType)
+  uint32_t ggml_type = 0;  // see quant/type_traits.h (GgmlType)
   int n_dims = 0;
   int64_t ne[kMaxDims] = {1, 1, 1, 1};  // ne[0] is the contiguous (row) dimension
-  uint64_t offset = 0;             // relative to the start of the data section
-  uint64_t n_bytes = 0;            // computed from type and shape
-  const uint8_t* data = nullptr;   // points into the mapped file (nullptr when not mapped)
+  uint64_t offset = 0;                  // relative to the start of the data section
+  uint64_t n_bytes = 0;                 // computed from type and shape
+  const uint8_t* data = nullptr;        // points into the mapped file (nullptr when not mapped)
 
   int64_t n_elements() const { return ne[0] * ne[1] * ne[2] * ne[3]; }
   int64_t n_rows() const { return ne[1] * ne[2] * ne[3]; }
@@ -176,6 +182,10 @@ class Writer {
   // Copies every metadata key of `file` (in order) into this writer.
   void copy_metadata_from(const File& file);
 
+  // A file without tensors has no data section; llama.cpp still pads its header to the alignment,
+  // gguf-py does not. Default: no padding (rewrite() keeps whatever the source file did).
+  void set_pad_without_tensors(bool pad) { pad_without_tensors_ = pad; }
+
  private:
   struct PendingTensor {
     std::string name;
@@ -185,9 +195,14 @@ class Writer {
     std::span<const uint8_t> data;
     std::shared_ptr<std::vector<uint8_t>> owned;
   };
+  Result<std::vector<uint8_t>> serialize_header(uint32_t alignment) const;
+  Result<uint32_t> alignment() const;
+
   uint32_t version_;
+  bool pad_without_tensors_ = false;
   std::vector<KeyValue> metadata_;
   std::vector<PendingTensor> tensors_;
+  std::map<std::string, size_t, std::less<>> tensor_index_;
 };
 
 // Writes `file` back out: same metadata, same tensors, same alignment (byte-identical for files

@@ -1,5 +1,14 @@
 // Scalar reference implementations of every type conversion and dot product: the specification
 // that SIMD kernels are tested against. Defined in quant/ref_*.cpp.
+//
+// to_float decodes exactly as llama.cpp's dequantize_row_* (same float operations in the same
+// order). from_float with importance == nullptr writes the bytes llama-quantize writes without an
+// imatrix (round-to-nearest for Q4_0..Q8_1, the searched scale/min fits of quantize_row_*_ref for
+// the K-quants, quantize_iq4_nl / iq4_xs with x^2 weights for IQ4). With importance (one weight per
+// value, e.g. an imatrix column repeated per row) it follows llama.cpp's imatrix quantizers; those
+// use statistics of the whole row, so pass one row per call. vec_dot(x, y) sums integer level
+// products per (sub-)block and scales them by the blocks' d (and mins), as llama.cpp does; y is in
+// the type's vec_dot_type (Q8_0, Q8_1 or Q8_K; Q8_K from_float fills bsums).
 #pragma once
 
 #include <cstdint>

@@ -16,23 +16,38 @@ using T = GgmlType;
 // The table: one row per type. Conversion functions live in quant/ref_*.cpp (declared in
 // quant/reference.h); nullptr marks what hearth does not implement for a type.
 constexpr TypeTraits kTraits[] = {
-    {T::kF32, "F32", 1, 4, false, ref::f32_to_float, ref::f32_from_float, ref::vec_dot_f32, T::kF32},
-    {T::kF16, "F16", 1, 2, false, ref::f16_to_float, ref::f16_from_float, ref::vec_dot_f16, T::kF16},
-    {T::kBF16, "BF16", 1, 2, false, ref::bf16_to_float, ref::bf16_from_float, ref::vec_dot_bf16, T::kBF16},
-    {T::kQ4_0, "Q4_0", 32, 18, true, nullptr, nullptr, nullptr, T::kQ8_0},  // TODO(quant): reference functions
-    {T::kQ4_1, "Q4_1", 32, 20, true, nullptr, nullptr, nullptr, T::kQ8_1},  // TODO(quant): reference functions
-    {T::kQ5_0, "Q5_0", 32, 22, true, nullptr, nullptr, nullptr, T::kQ8_0},  // TODO(quant): reference functions
-    {T::kQ5_1, "Q5_1", 32, 24, true, nullptr, nullptr, nullptr, T::kQ8_1},  // TODO(quant): reference functions
-    {T::kQ8_0, "Q8_0", 32, 34, true, nullptr, nullptr, nullptr, T::kQ8_0},  // TODO(quant): reference functions
-    {T::kQ8_1, "Q8_1", 32, 36, true, nullptr, nullptr, nullptr, T::kQ8_1},  // TODO(quant): reference functions
-    {T::kQ2_K, "Q2_K", 256, 84, true, nullptr, nullptr, nullptr, T::kQ8_K},  // TODO(quant): reference functions
-    {T::kQ3_K, "Q3_K", 256, 110, true, nullptr, nullptr, nullptr, T::kQ8_K},  // TODO(quant): reference functions
-    {T::kQ4_K, "Q4_K", 256, 144, true, nullptr, nullptr, nullptr, T::kQ8_K},  // TODO(quant): reference functions
-    {T::kQ5_K, "Q5_K", 256, 176, true, nullptr, nullptr, nullptr, T::kQ8_K},  // TODO(quant): reference functions
-    {T::kQ6_K, "Q6_K", 256, 210, true, nullptr, nullptr, nullptr, T::kQ8_K},  // TODO(quant): reference functions
-    {T::kQ8_K, "Q8_K", 256, 292, true, nullptr, nullptr, nullptr, T::kQ8_K},  // TODO(quant): reference functions
-    {T::kIQ4_NL, "IQ4_NL", 32, 18, true, nullptr, nullptr, nullptr, T::kQ8_0},  // TODO(quant): reference functions
-    {T::kIQ4_XS, "IQ4_XS", 256, 136, true, nullptr, nullptr, nullptr, T::kQ8_K},  // TODO(quant): reference functions
+    {T::kF32, "F32", 1, 4, false, ref::f32_to_float, ref::f32_from_float, ref::vec_dot_f32,
+     T::kF32},
+    {T::kF16, "F16", 1, 2, false, ref::f16_to_float, ref::f16_from_float, ref::vec_dot_f16,
+     T::kF16},
+    {T::kBF16, "BF16", 1, 2, false, ref::bf16_to_float, ref::bf16_from_float, ref::vec_dot_bf16,
+     T::kBF16},
+    {T::kQ4_0, "Q4_0", 32, 18, true, ref::q4_0_to_float, ref::q4_0_from_float,
+     ref::vec_dot_q4_0_q8_0, T::kQ8_0},
+    {T::kQ4_1, "Q4_1", 32, 20, true, ref::q4_1_to_float, ref::q4_1_from_float,
+     ref::vec_dot_q4_1_q8_1, T::kQ8_1},
+    {T::kQ5_0, "Q5_0", 32, 22, true, ref::q5_0_to_float, ref::q5_0_from_float,
+     ref::vec_dot_q5_0_q8_0, T::kQ8_0},
+    {T::kQ5_1, "Q5_1", 32, 24, true, ref::q5_1_to_float, ref::q5_1_from_float,
+     ref::vec_dot_q5_1_q8_1, T::kQ8_1},
+    {T::kQ8_0, "Q8_0", 32, 34, true, ref::q8_0_to_float, ref::q8_0_from_float,
+     ref::vec_dot_q8_0_q8_0, T::kQ8_0},
+    {T::kQ8_1, "Q8_1", 32, 36, true, ref::q8_1_to_float, ref::q8_1_from_float, nullptr, T::kQ8_1},
+    {T::kQ2_K, "Q2_K", 256, 84, true, ref::q2_k_to_float, ref::q2_k_from_float,
+     ref::vec_dot_q2_k_q8_k, T::kQ8_K},
+    {T::kQ3_K, "Q3_K", 256, 110, true, ref::q3_k_to_float, ref::q3_k_from_float,
+     ref::vec_dot_q3_k_q8_k, T::kQ8_K},
+    {T::kQ4_K, "Q4_K", 256, 144, true, ref::q4_k_to_float, ref::q4_k_from_float,
+     ref::vec_dot_q4_k_q8_k, T::kQ8_K},
+    {T::kQ5_K, "Q5_K", 256, 176, true, ref::q5_k_to_float, ref::q5_k_from_float,
+     ref::vec_dot_q5_k_q8_k, T::kQ8_K},
+    {T::kQ6_K, "Q6_K", 256, 210, true, ref::q6_k_to_float, ref::q6_k_from_float,
+     ref::vec_dot_q6_k_q8_k, T::kQ8_K},
+    {T::kQ8_K, "Q8_K", 256, 292, true, ref::q8_k_to_float, ref::q8_k_from_float, nullptr, T::kQ8_K},
+    {T::kIQ4_NL, "IQ4_NL", 32, 18, true, ref::iq4_nl_to_float, ref::iq4_nl_from_float,
+     ref::vec_dot_iq4_nl_q8_0, T::kQ8_0},
+    {T::kIQ4_XS, "IQ4_XS", 256, 136, true, ref::iq4_xs_to_float, ref::iq4_xs_from_float,
+     ref::vec_dot_iq4_xs_q8_k, T::kQ8_K},
     // Known to the container (files with them parse and `hearth info` lists them); not decoded.
     {T::kIQ2_XXS, "IQ2_XXS", 256, 66, true, nullptr, nullptr, nullptr, T::kQ8_K},
     {T::kIQ2_XS, "IQ2_XS", 256, 74, true, nullptr, nullptr, nullptr, T::kQ8_K},
@@ -101,8 +116,8 @@ Result<size_t> row_size(uint32_t ggml_type, int64_t n) {
   if (t == nullptr) return unsupported("unknown tensor type id ", ggml_type);
   if (n < 0) return invalid_argument("negative row length ", n);
   if (n % t->block_size != 0) {
-    return invalid_argument("row length ", n, " is not a multiple of the ", t->name,
-                            " block size ", t->block_size);
+    return invalid_argument("row length ", n, " is not a multiple of the ", t->name, " block size ",
+                            t->block_size);
   }
   uint64_t blocks = static_cast<uint64_t>(n / t->block_size);
   if (blocks > std::numeric_limits<uint64_t>::max() / t->type_size) {

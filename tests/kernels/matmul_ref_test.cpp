@@ -19,8 +19,12 @@ TEST(MatmulF32, MatchesNaiveProduct) {
   std::vector<float> w(rows * cols), x(n_tokens * cols), y(n_tokens * rows);
   for (auto& v : w) v = dist(rng);
   for (auto& v : x) v = dist(rng);
-  Matrix m{static_cast<uint32_t>(quant::GgmlType::kF32), reinterpret_cast<const uint8_t*>(w.data()),
-           rows, cols, cols * sizeof(float), nullptr};
+  Matrix m{static_cast<uint32_t>(quant::GgmlType::kF32),
+           reinterpret_cast<const uint8_t*>(w.data()),
+           rows,
+           cols,
+           cols * sizeof(float),
+           nullptr};
   matmul(pool, m, x.data(), n_tokens, y.data());
   for (int64_t t = 0; t < n_tokens; ++t) {
     for (int64_t r = 0; r < rows; ++r) {

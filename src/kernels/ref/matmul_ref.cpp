@@ -26,7 +26,8 @@ void matmul(ThreadPool& pool, const Matrix& w, const float* x, int64_t n_tokens,
   }
   const quant::TypeTraits& at = quant::type_traits(wt->vec_dot_type);
   const size_t act_row_bytes = *quant::row_size(static_cast<uint32_t>(at.type), cols);
-  std::vector<uint8_t> xq(static_cast<size_t>(n_tokens) * act_row_bytes);  // (n_tokens, act_row_bytes)
+  std::vector<uint8_t> xq(static_cast<size_t>(n_tokens) *
+                          act_row_bytes);  // (n_tokens, act_row_bytes)
   for (int64_t t = 0; t < n_tokens; ++t) {
     at.from_float(x + t * cols, xq.data() + t * act_row_bytes, cols, nullptr);
   }

@@ -1,0 +1,92 @@
+// A self-contained sampler chain for the engine: logit bias, repetition / presence / frequency
+// penalties, temperature, top-k, top-p, min-p, then a draw from the request's own RNG (so a seeded
+// request gives the same tokens alone or inside any batch).
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <unordered_map>
+
+#include "engine/engine.h"
+
+namespace hearth::engine {
+namespace {
+
+uint64_t splitmix64(uint64_t& state) {
+  uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+struct Cand {
+  int32_t id;
+  float logit;
+};
+
+void apply_penalties(std::vector<Cand>& c, const Request& req) {
+  const SamplingParams& p = req.params;
+  if (p.repeat_penalty == 1.0f && p.presence_penalty == 0 && p.frequency_penalty == 0) return;
+  std::unordered_map<int32_t, int> counts;
+  int n = req.num_tokens(), from = std::max(0, n - std::max(p.repeat_last_n, 0));
+  for (int i = from; i < n; ++i) ++counts[req.token_at(i)];
+  for (const auto& [tok, cnt] : counts) {
+    float& l = c[static_cast<size_t>(tok)].logit;
+    if (p.repeat_penalty != 1.0f) l = l > 0 ? l / p.repeat_penalty : l * p.repeat_penalty;
+    l -= p.presence_penalty + p.frequency_penalty * static_cast<float>(cnt);
+  }
+}
+
+}  // namespace
+
+uint64_t seed_rng(int64_t seed) {
+  if (seed >= 0) return static_cast<uint64_t>(seed);
+  std::random_device rd;
+  return (static_cast<uint64_t>(rd()) << 32) ^ rd();
+}
+
+int32_t sample_token(const float* logits, int n_vocab, Request& req) {
+  const SamplingParams& p = req.params;
+  std::vector<Cand> c(static_cast<size_t>(n_vocab));  // (n_vocab)
+  for (int i = 0; i < n_vocab; ++i) c[static_cast<size_t>(i)] = {i, logits[i]};
+  for (const auto& [tok, bias] : p.logit_bias)
+    if (tok >= 0 && tok < n_vocab) c[static_cast<size_t>(tok)].logit += bias;
+  apply_penalties(c, req);
+  auto by_logit = [](const Cand& a, const Cand& b) {
+    return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
+  };
+  if (p.temperature <= 0) return std::min_element(c.begin(), c.end(), by_logit)->id;
+  size_t k = p.top_k > 0 ? std::min<size_t>(static_cast<size_t>(p.top_k), c.size()) : c.size();
+  std::partial_sort(c.begin(), c.begin() + static_cast<long>(k), c.end(), by_logit);
+  c.resize(k);
+  // Softmax with temperature over the survivors (sorted, c[0] is the max).
+  std::vector<double> prob(k);
+  double sum = 0;
+  for (size_t i = 0; i < k; ++i)
+    sum += prob[i] = std::exp((c[i].logit - c[0].logit) / p.temperature);
+  for (double& x : prob) x /= sum;
+  size_t keep = k;
+  if (p.top_p < 1.0f) {
+    double cum = 0;
+    for (size_t i = 0; i < k; ++i) {
+      cum += prob[i];
+      if (cum >= p.top_p) {
+        keep = i + 1;
+        break;
+      }
+    }
+  }
+  if (p.min_p > 0) {
+    size_t i = 1;
+    while (i < keep && prob[i] >= p.min_p * prob[0]) ++i;
+    keep = i;
+  }
+  double total = 0;
+  for (size_t i = 0; i < keep; ++i) total += prob[i];
+  double r = static_cast<double>(splitmix64(req.rng_state) >> 11) * 0x1.0p-53 * total;
+  for (size_t i = 0; i < keep; ++i) {
+    if ((r -= prob[i]) <= 0) return c[i].id;
+  }
+  return c[keep - 1].id;
+}
+
+}  // namespace hearth::engine

@@ -1,0 +1,54 @@
+// kernels::matmul on every ISA against the scalar path, for every handled weight type.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "kernel_test_util.h"
+#include "kernels/kernels.h"
+#include "kernels/qdot.h"
+#include "quant/type_traits.h"
+
+namespace hearth::kernels {
+namespace {
+
+using quant::GgmlType;
+
+TEST(Matmul, EveryIsaMatchesScalarPath) {
+  testing::IsaGuard guard;
+  ThreadPool pool(2);
+  std::mt19937 rng(5);
+  const int64_t rows = 37, cols = 512;  // rows not a multiple of the 16-row chunks
+  for (GgmlType type :
+       {GgmlType::kF16, GgmlType::kQ8_0, GgmlType::kQ4_0, GgmlType::kQ4_1, GgmlType::kQ5_0,
+        GgmlType::kQ4_K, GgmlType::kQ6_K, GgmlType::kQ3_K, GgmlType::kIQ4_XS}) {
+    std::vector<uint8_t> w;  // (rows, row_bytes)
+    for (int64_t r = 0; r < rows; ++r) {
+      const auto row = testing::random_row(type, cols, rng);
+      w.insert(w.end(), row.begin(), row.end());
+    }
+    Matrix m{static_cast<uint32_t>(type), w.data(), rows, cols, w.size() / rows, nullptr};
+    for (int64_t n_tokens : {1, 3, 40}) {
+      const auto x = testing::random_floats(n_tokens * cols, rng);         // (n_tokens, cols)
+      std::vector<float> expected(n_tokens * rows), got(n_tokens * rows);  // (n_tokens, rows)
+      set_active_isa(Isa::kScalar);
+      matmul(pool, m, x.data(), n_tokens, expected.data());
+      for (Isa isa : testing::simd_isas_to_test()) {
+        set_active_isa(isa);
+        std::fill(got.begin(), got.end(), NAN);
+        matmul(pool, m, x.data(), n_tokens, got.data());
+        double max_abs = 0;
+        for (float v : expected) max_abs = std::max(max_abs, std::fabs(double(v)));
+        for (size_t i = 0; i < got.size(); ++i) {
+          ASSERT_NEAR(got[i], expected[i], 1e-4 * max_abs + 1e-6)
+              << isa_name(isa) << " " << quant::type_traits(type).name << " n_tokens=" << n_tokens
+              << " i=" << i;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace hearth::kernels
