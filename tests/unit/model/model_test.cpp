@@ -34,7 +34,7 @@ void expect_matches_reference(const TinySpec& spec) {
   ASSERT_EQ(all.logits().size(), tokens.size() * nv);
   for (size_t i = 0; i < tokens.size(); ++i)
     for (int64_t v = 0; v < nv; ++v)
-      ASSERT_NEAR(all.logits()[i * nv + v], want[i][v], 2e-3 * (1 + std::abs(want[i][v])))
+      ASSERT_NEAR(all.logits()[i * nv + v], want[i][v], 5e-3 * (1 + std::abs(want[i][v])))
           << spec.arch << " token " << i << " vocab " << v;
 
   // Token-by-token decoding through the KV cache gives the same logits as one batch.
