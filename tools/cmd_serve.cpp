@@ -1,0 +1,150 @@
+// `hearth serve -m MODEL [--host 127.0.0.1] [--port 8080] [--parallel N] [--ctx N] [--api-key KEY]
+//  [--chat-format NAME] [--kv-tokens N] [--threads N]`: the OpenAI- and Ollama-compatible server.
+// Ready when GET /health answers 200. SIGTERM / SIGINT: new generations get 503, the streams in
+// flight finish, then the process exits.
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <thread>
+
+#include "cli_util.h"
+#include "command.h"
+#include "core/log.h"
+#include "core/thread_pool.h"
+#include "engine/engine.h"
+#include "engine/model_forward.h"
+#include "gguf/gguf.h"
+#include "model/model.h"
+#include "model_loader.h"
+#include "server/server.h"
+#include "server/tokenizer_adapter.h"
+#include "tokenizer/tokenizer.h"
+
+namespace hearth::tools {
+namespace {
+
+struct ServeOptions {
+  std::string model, host = "127.0.0.1", api_key, chat_format;
+  int port = 8080, parallel = 64, ctx = 0, kv_tokens = 0, threads = 0;
+};
+
+bool is_loopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "localhost" || host == "::1";
+}
+
+server::ModelInfo model_info(const gguf::File& file, const std::string& path) {
+  server::ModelInfo m;
+  m.path = path;
+  m.architecture = file.get_string_or("general.architecture", "llama");
+  std::string stem = path.substr(path.find_last_of('/') + 1);
+  m.name = stem.size() > 5 && stem.ends_with(".gguf") ? stem.substr(0, stem.size() - 5) : stem;
+  m.chat_template = file.get_string_or("tokenizer.chat_template", "");
+  m.size_bytes = file.file_size();
+  int64_t n_params = 0;
+  for (const auto& t : file.tensors()) n_params += t.n_elements();
+  m.parameter_size = n_params >= 1000000000 ? str_cat(n_params / 100000000 / 10.0, "B")
+                                            : str_cat(n_params / 100000 / 10.0, "M");
+  return m;
+}
+
+// Blocks SIGTERM/SIGINT in every thread and waits for one on a dedicated thread.
+void drain_on_signal(server::Server& srv, engine::Engine& engine) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  int sig = 0;
+  sigwait(&set, &sig);
+  log_info("hearth serve: signal ", sig, ": finishing the requests in flight");
+  srv.set_draining(true);
+  for (;;) {
+    engine::EngineStats st = engine.stats();
+    if (st.running == 0 && st.waiting == 0 && srv.in_flight() == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  srv.stop();
+}
+
+int run_serve(const ServeOptions& o) {
+  if (!is_loopback(o.host) && o.api_key.empty())
+    log_warn("hearth serve: listening on ", o.host,
+             " without --api-key: anyone who can reach it can use it");
+  std::optional<server::ChatFormat> forced;
+  if (!o.chat_format.empty()) {
+    forced = server::parse_chat_format(o.chat_format);
+    if (!forced)
+      return fail("serve", invalid_argument("unknown --chat-format '", o.chat_format,
+                                            "' (chatml, llama-2, llama-3, mistral, gemma, phi-3)"));
+  }
+  auto loaded = load_model_and_tokenizer(o.model);
+  if (!loaded.ok()) return fail("serve", loaded.status());
+  const gguf::File& file = loaded->model->file();
+  server::ModelInfo info = model_info(file, o.model);
+  int64_t model_ctx = file.get_int_or(info.architecture + ".context_length", 2048);
+  int ctx = o.ctx > 0 ? o.ctx : static_cast<int>(std::min<int64_t>(model_ctx, 4096));
+  int kv_tokens = o.kv_tokens > 0 ? o.kv_tokens : std::max(ctx, 16384);
+
+  engine::EngineConfig ec;
+  ec.sched.max_model_len = ctx;
+  ec.sched.max_num_seqs = o.parallel;
+  ec.n_blocks = (kv_tokens + kv::kBlockSize - 1) / kv::kBlockSize;
+  // First version: one contiguous model context per sequence (engine/model_forward.h), so the
+  // prefix cache stays off until the model reads K/V through block tables.
+  ec.prefix_cache = false;
+  ThreadPool pool(resolve_threads(o.threads, *loaded->model));
+  engine::ModelForward forward(*loaded->model, pool, ctx);
+  server::GgufTokenizer tokenizer(*loaded->tokenizer);
+  engine::Engine engine(ec, forward, tokenizer);
+
+  server::ServerConfig sc;
+  sc.model = info;
+  sc.n_ctx = ctx;
+  sc.parallel = o.parallel;
+  sc.api_key = o.api_key;
+  sc.chat_format = forced;
+  server::Server srv(sc, engine, tokenizer);
+  auto port = srv.bind(o.host, o.port);
+  if (!port.ok()) return fail("serve", port.status());
+
+  sigset_t set;  // handled by the drain thread only
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  engine.start();
+  srv.set_ready(true);
+  std::thread drain([&] { drain_on_signal(srv, engine); });
+  std::printf("hearth serve: %s on http://%s:%d (context %d, %d parallel, %d KV blocks, chat %s)\n",
+              info.name.c_str(), o.host.c_str(), *port, ctx, o.parallel, ec.n_blocks,
+              server::chat_format_name(srv.chat_format()));
+  std::fflush(stdout);
+  srv.run();
+  pthread_kill(drain.native_handle(), SIGTERM);  // run() ended on its own: release the drain thread
+  drain.join();
+  engine.stop();
+  return 0;
+}
+
+int cmd_serve(int argc, char** argv) {
+  CLI::App app{"Serve a model over OpenAI- and Ollama-compatible HTTP APIs", "serve"};
+  ServeOptions o;
+  app.add_option("-m,--model", o.model, "GGUF model file")->required();
+  app.add_option("--host", o.host, "address to bind (default 127.0.0.1)");
+  app.add_option("--port", o.port, "port (default 8080; 0 = any free port)");
+  app.add_option("--parallel", o.parallel, "sequences computed together (default 64)")
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--ctx", o.ctx, "context length per request (default: the model's, at most 4096)")
+      ->check(CLI::Range(16, 1 << 20));
+  app.add_option("--kv-tokens", o.kv_tokens, "KV cache size in tokens, shared by all requests")
+      ->check(CLI::Range(16, 1 << 26));
+  app.add_option("--threads", o.threads, "compute threads (default: all cores)");
+  app.add_option("--api-key", o.api_key, "require 'Authorization: Bearer KEY'");
+  app.add_option("--chat-format", o.chat_format,
+                 "chatml | llama-2 | llama-3 | mistral | gemma | phi-3 (default: from the model)");
+  if (int rc = parse_cli(app, argc, argv); rc >= 0) return rc;
+  return run_serve(o);
+}
+
+}  // namespace
+HEARTH_COMMAND("serve", "serve a model over OpenAI- and Ollama-compatible HTTP", 20, cmd_serve);
+}  // namespace hearth::tools
