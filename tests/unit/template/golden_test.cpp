@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "gguf/gguf.h"
 #include "template/template.h"
 #include "test_util.h"
 
@@ -155,6 +156,49 @@ TEST(TemplateCli, RendersWithNowAndFailsWithExitCode1) {
 
   auto usage = hearth::testing::run_hearth("template --context '" + ctx + "'");
   EXPECT_EQ(usage.exit_code, 2);
+}
+
+// -m MODEL: the model's own tokenizer.chat_template, with bos/eos defaulting to its tokens.
+TEST(TemplateCli, UsesTheModelsOwnTemplate) {
+  HEARTH_REQUIRE_TESTDATA();
+  std::string dir = hearth::testing::testdata_path("templates");
+  auto vocab = gguf::File::open(hearth::testing::testdata_path("vocab/ggml-vocab-llama-spm.gguf"));
+  ASSERT_TRUE(vocab.ok()) << vocab.status().message();
+  gguf::Writer writer;
+  writer.copy_metadata_from(*vocab);
+  writer.set("tokenizer.chat_template",
+             gguf::Value::str(slurp(dir + "/meta-llama-Llama-3.1-8B-Instruct.jinja")));
+  std::string model = ::testing::TempDir() + "/hearth_template_model.gguf";
+  ASSERT_TRUE(writer.write_file(model).ok());
+  // The context leaves bos_token / eos_token out: they come from the vocabulary (<s>, </s>).
+  Json ctx = Json::parse(slurp(cases_path()))["cases"]["system-multi"];
+  std::string ctx_path = ::testing::TempDir() + "/hearth_template_ctx_m.json";
+  {
+    std::ofstream f(ctx_path);
+    f << ctx.dump();
+  }
+  auto r = hearth::testing::run_hearth("template -m '" + model + "' --context '" + ctx_path + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream rows(slurp(dir + "/expected.jsonl"));
+  std::string line, want;
+  while (std::getline(rows, line)) {
+    Json row = Json::parse(line);
+    if (row["template"] == "meta-llama-Llama-3.1-8B-Instruct.jinja" &&
+        row["case"] == "system-multi")
+      want = row["rendered"];
+  }
+  ASSERT_FALSE(want.empty());
+  EXPECT_EQ(r.out, want);
+
+  auto both = hearth::testing::run_hearth("template -m '" + model + "' --template x --context '" +
+                                          ctx_path + "'");
+  EXPECT_EQ(both.exit_code, 2);
+  auto missing = hearth::testing::run_hearth(
+      "template -m '" + hearth::testing::testdata_path("vocab/ggml-vocab-gpt-2.gguf") +
+      "' --context '" + ctx_path + "'");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("has no chat template"), std::string::npos) << missing.err;
+  std::remove(model.c_str());
 }
 
 }  // namespace
