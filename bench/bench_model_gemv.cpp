@@ -91,6 +91,39 @@ void token_matmuls(benchmark::State& state, GgmlType type) {
   state.SetLabel(hearth::kernels::isa_name(isa));
 }
 
+// All matrix products of a 64-token prompt batch (prompt processing, matmul part only).
+void prompt_matmuls(benchmark::State& state, GgmlType type) {
+  ThreadPool pool(2);
+  hearth::kernels::set_active_isa(hearth::kernels::detected_isa());
+  const Model model = make_model(type);
+  const int64_t n_tokens = 64;
+  std::vector<float> x(n_tokens * 5632, 0.1f), y(n_tokens * 32000);  // (n_tokens, max cols|rows)
+  double flops = 0;
+  for (const Matrix& w : model.mats) flops += 2.0 * w.rows * w.cols * n_tokens;
+  for (auto _ : state) {
+    for (const Matrix& w : model.mats) {
+      hearth::kernels::matmul(pool, w, x.data(), n_tokens, y.data());
+    }
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(1e-9 * flops * state.iterations(), benchmark::Counter::kIsRate);
+  state.counters["tok/s"] =
+      benchmark::Counter(double(n_tokens) * state.iterations(), benchmark::Counter::kIsRate);
+}
+BENCHMARK_CAPTURE(prompt_matmuls, Q4_0, GgmlType::kQ4_0)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(2);
+BENCHMARK_CAPTURE(prompt_matmuls, Q4_K, GgmlType::kQ4_K)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(2);
+BENCHMARK_CAPTURE(prompt_matmuls, Q8_0, GgmlType::kQ8_0)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(2);
+
 BENCHMARK_CAPTURE(token_matmuls, Q4_0, GgmlType::kQ4_0)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()

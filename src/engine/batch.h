@@ -38,6 +38,10 @@ class BatchForward {
   // Computes the batch (writing its KV) and fills logits: (n_logits, n_vocab) f32, row i for
   // batch.logit_rows[i].
   virtual Status forward(const Batch& batch, float* logits) = 0;
+  // The sequence finished or was preempted: state kept for it outside the paged KV (a
+  // per-sequence model context) can go. The engine never schedules it again under this id
+  // without starting from position 0.
+  virtual void release(RequestId id) {}
 };
 
 }  // namespace hearth::engine

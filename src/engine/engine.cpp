@@ -75,6 +75,7 @@ void Engine::drain_inbox() {
 
 void Engine::finish(Request* req, FinishReason reason, const Status& error) {
   scheduler_.remove(req);
+  forward_.release(req->id);
   req->finish = reason;
   req->t_finish = Clock::now();
   if (reason != FinishReason::kError && reason != FinishReason::kCancelled) {
@@ -152,6 +153,7 @@ bool Engine::step() {
   for (Request* r : cancelled) finish(r, FinishReason::kCancelled);
 
   StepPlan plan = scheduler_.schedule();
+  for (Request* r : plan.preempted) forward_.release(r->id);
   for (Request* r : plan.rejected) {
     finish(r, FinishReason::kError,
            resource_exhausted(

@@ -177,6 +177,7 @@ bool submit_prompt(Server& server, const std::string& prompt, bool add_special,
     return false;
   };
   if (!server.ready()) return fail(503, "the model is still loading");
+  if (server.draining()) return fail(503, "the server is shutting down");
   auto req = std::make_shared<engine::Request>();
   req->prompt = server.tokenizer().encode(prompt, add_special);
   req->params = params;
@@ -194,7 +195,9 @@ bool submit_prompt(Server& server, const std::string& prompt, bool add_special,
     ++server.metrics().requests_total;
   }
   if (!st.ok()) return fail(status_http_code(st), st.message());
-  *out = {req, sink};
+  std::atomic<int>* counter = &server.in_flight_counter();
+  ++*counter;
+  *out = {req, sink, std::shared_ptr<void>(counter, [](std::atomic<int>* c) { --*c; })};
   return true;
 }
 

@@ -67,6 +67,12 @@ class Server {
   void run();  // serves until stop(); call after bind()
   void stop();
   void set_ready(bool ready) { ready_ = ready; }
+  // Draining (SIGTERM): new generations get 503 while the streams in flight finish.
+  void set_draining(bool draining) { draining_ = draining; }
+  bool draining() const { return draining_; }
+  // Generation requests accepted and not yet fully answered (streams still writing included).
+  int in_flight() const { return in_flight_; }
+  std::atomic<int>& in_flight_counter() { return in_flight_; }
   ChatFormat chat_format() const { return format_; }
 
   // Shared with the route files.
@@ -86,6 +92,8 @@ class Server {
   std::unique_ptr<httplib::Server> http_;
   std::unique_ptr<Metrics> metrics_;
   std::atomic<bool> ready_{false};
+  std::atomic<bool> draining_{false};
+  std::atomic<int> in_flight_{0};
 };
 
 // Route registration (openai_routes.cpp, ollama_routes.cpp).

@@ -102,6 +102,7 @@ namespace hearth::server {
 struct Submitted {
   std::shared_ptr<engine::Request> req;
   std::shared_ptr<ChannelSink> sink;
+  std::shared_ptr<void> in_flight;  // counts the request in Server::in_flight() while alive
 };
 
 // Tokenizes `prompt`, checks it against the context, submits it. On failure writes the error

@@ -15,6 +15,9 @@ Interpreter::~Interpreter() {
   for (auto& weak : namespaces_) {
     if (auto ns = weak.lock()) ns->clear();
   }
+  for (auto& weak : macro_scopes_) {
+    if (auto scope = weak.lock()) scope->vars.clear();
+  }
 }
 
 void Interpreter::append(std::string& out, const std::string& text) {
@@ -73,6 +76,7 @@ Interpreter::Flow Interpreter::exec(const Stmt& s, std::string& out) {
         exec_set(s, out);
         return Flow::kNormal;
       case Stmt::Kind::kMacro:
+        macro_scopes_.push_back(scope_);
         scope_->vars[s.text] = make_macro(s, scope_, Value());
         return Flow::kNormal;
       case Stmt::Kind::kCallBlock: {

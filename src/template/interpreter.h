@@ -80,6 +80,8 @@ class Interpreter {
   int depth_ = 0;
   uint64_t steps_ = 0;
   std::vector<std::weak_ptr<DictObj>> namespaces_;
+  // Scopes holding a macro: the macro captures its scope, a cycle broken when the render ends.
+  std::vector<std::weak_ptr<Scope>> macro_scopes_;
 };
 
 // Value operations shared by the evaluator and the filters (throw TemplateError).

@@ -82,6 +82,8 @@ TEST(Engine, SameOutputAloneAndInsideABusySmallCache) {
   }
   EngineStats st = engine.stats();
   EXPECT_GT(st.preemptions, 0u);
+  // Every finish and every preemption released the sequence's model-side state.
+  EXPECT_EQ(fwd.released.size(), 8u + st.preemptions);
   EXPECT_GT(st.prefix_hit_tokens, 0u);
   EXPECT_LE(fwd.max_batch_tokens, 40);
   EXPECT_EQ(st.kv.pool.used, 0);

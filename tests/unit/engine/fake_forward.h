@@ -51,6 +51,9 @@ class FakeForward : public engine::BatchForward {
     return fail_next ? internal_error("injected failure") : Status::Ok();
   }
 
+  void release(engine::RequestId id) override { released.push_back(id); }
+
+  std::vector<engine::RequestId> released;
   int calls = 0, max_batch_tokens = 0;
   int eos_after = 0;  // > 0: token 0 (end of generation) wins from that sequence length on
   bool fail_next = false;

@@ -153,6 +153,15 @@ TEST(Server, FullQueueIs503WithRetryAfter) {
   EXPECT_NE(r->body.find("queue is full"), std::string::npos);
 }
 
+TEST(Server, DrainingRejectsNewWork) {
+  TestServer s;
+  s.srv->set_draining(true);
+  auto r = s.post("/v1/chat/completions", chat_body(false));
+  ASSERT_EQ(r->status, 503);
+  EXPECT_NE(r->body.find("shutting down"), std::string::npos);
+  EXPECT_EQ(s.client().Get("/v1/models")->status, 200);
+}
+
 TEST(Server, BodyLimit) {
   server::ServerConfig cfg;
   cfg.max_body_bytes = 1000;
@@ -190,6 +199,10 @@ TEST(Server, SixtyFourConcurrentStreamsAndBadNeighbours) {
   EXPECT_EQ(complete, 64);
   EXPECT_EQ(bad_rejected, 8);
   EXPECT_EQ(s.engine->stats().kv.pool.used, 0);
+  // The server releases a stream just after its last bytes leave: wait for that event.
+  for (int i = 0; i < 3000 && s.srv->in_flight() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(s.srv->in_flight(), 0);
 }
 
 TEST(Server, ClientDisconnectCancelsAndFreesBlocks) {

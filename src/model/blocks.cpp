@@ -1,0 +1,116 @@
+#include "model/blocks.h"
+
+#include <cmath>
+
+#include "kernels/attention.h"
+#include "kernels/kernels.h"
+#include "kernels/vec.h"
+
+namespace hearth::model {
+
+void rms_norm_rows(const float* x, const Weight& weight, float eps, int64_t n_rows, int64_t n,
+                   float* y) {
+  for (int64_t r = 0; r < n_rows; ++r)
+    kernels::rms_norm(x + r * n, weight.f32(), eps, n, y + r * n);
+}
+
+void linear(ThreadPool& pool, const Weight& w, const Weight& bias, const float* x, int64_t n_tokens,
+            float* y) {
+  kernels::matmul(pool, w.m, x, n_tokens, y);
+  if (!bias.present()) return;
+  for (int64_t t = 0; t < n_tokens; ++t)
+    kernels::add_inplace(y + t * w.m.rows, bias.f32(), w.m.rows);
+}
+
+namespace {
+
+// Per-head RMS norm (qwen3) and RoPE of x (n_tokens, n_heads * head_dim), in place.
+void norm_and_rope(const LayerContext& ctx, const Weight& head_norm, int64_t n_heads, float* x) {
+  const ModelConfig& c = ctx.config;
+  const int64_t width = n_heads * c.head_dim_k;
+  if (head_norm.present()) {
+    std::vector<float> tmp(c.head_dim_k);  // (head_dim_k)
+    for (int64_t r = 0; r < ctx.n_tokens * n_heads; ++r) {
+      kernels::rms_norm(x + r * c.head_dim_k, head_norm.f32(), c.rms_eps, c.head_dim_k, tmp.data());
+      std::copy(tmp.begin(), tmp.end(), x + r * c.head_dim_k);
+    }
+  }
+  for (int64_t t = 0; t < ctx.n_tokens; ++t) {
+    kernels::rope_apply(ctx.rope, ctx.rope_cos_sin + t * ctx.rope.n_dims, n_heads, c.head_dim_k,
+                        x + t * width);
+  }
+}
+
+}  // namespace
+
+void attention(const LayerContext& ctx, const float* xn, float* out) {
+  const ModelConfig& c = ctx.config;
+  const int64_t n = ctx.n_tokens;
+  std::vector<float> q(n * c.q_dim());           // (n_tokens, n_head * head_dim_k)
+  std::vector<float> k(n * c.k_dim());           // (n_tokens, n_head_kv * head_dim_k)
+  std::vector<float> v(n * c.v_dim());           // (n_tokens, n_head_kv * head_dim_v)
+  std::vector<float> att(n * c.attn_out_dim());  // (n_tokens, n_head * head_dim_v)
+  linear(ctx.pool, ctx.w.wq, ctx.w.bq, xn, n, q.data());
+  linear(ctx.pool, ctx.w.wk, ctx.w.bk, xn, n, k.data());
+  linear(ctx.pool, ctx.w.wv, ctx.w.bv, xn, n, v.data());
+  norm_and_rope(ctx, ctx.w.q_norm, c.n_head, q.data());
+  norm_and_rope(ctx, ctx.w.k_norm, c.n_head_kv, k.data());
+
+  fp16_t* k_cache = ctx.kv.k(ctx.layer);  // (n_ctx, k_dim)
+  fp16_t* v_cache = ctx.kv.v(ctx.layer);  // (n_ctx, v_dim)
+  for (int64_t t = 0; t < n; ++t) {
+    kernels::f32_to_f16_row(k.data() + t * c.k_dim(), c.k_dim(),
+                            k_cache + ctx.positions[t] * c.k_dim());
+    kernels::f32_to_f16_row(v.data() + t * c.v_dim(), c.v_dim(),
+                            v_cache + ctx.positions[t] * c.v_dim());
+  }
+
+  const int64_t group = c.n_head / c.n_head_kv;  // query heads per KV head
+  const size_t scratch_size = c.head_dim_k + c.head_dim_v;
+  std::vector<float> scratch(scratch_size *
+                             ctx.pool.n_threads());  // (n_threads, head_dim_k + head_dim_v)
+  const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim_k));
+  ctx.pool.parallel_for("attention", n * c.n_head, [&](size_t begin, size_t end, int thread) {
+    for (size_t item = begin; item < end; ++item) {
+      const int64_t t = item / c.n_head, h = item % c.n_head, kvh = h / group;
+      kernels::AttentionHeadArgs a;
+      a.q = q.data() + t * c.q_dim() + h * c.head_dim_k;
+      a.k = k_cache + kvh * c.head_dim_k;
+      a.v = v_cache + kvh * c.head_dim_v;
+      a.k_stride = c.k_dim();
+      a.v_stride = c.v_dim();
+      a.n_kv = ctx.positions[t] + 1;
+      a.head_dim_k = c.head_dim_k;
+      a.head_dim_v = c.head_dim_v;
+      a.scale = scale;
+      kernels::attention_head(a, scratch.data() + thread * scratch_size,
+                              att.data() + t * c.attn_out_dim() + h * c.head_dim_v);
+    }
+  });
+  linear(ctx.pool, ctx.w.wo, Weight{}, att.data(), n, out);
+}
+
+void swiglu_ffn(const LayerContext& ctx, const float* xn, float* out) {
+  const int64_t n = ctx.n_tokens, n_ff = ctx.config.n_ff;
+  std::vector<float> gate(n * n_ff);  // (n_tokens, n_ff)
+  std::vector<float> up(n * n_ff);    // (n_tokens, n_ff)
+  kernels::matmul(ctx.pool, ctx.w.w_gate.m, xn, n, gate.data());
+  kernels::matmul(ctx.pool, ctx.w.w_up.m, xn, n, up.data());
+  kernels::silu_mul(gate.data(), up.data(), n * n_ff, gate.data());
+  kernels::matmul(ctx.pool, ctx.w.w_down.m, gate.data(), n, out);
+}
+
+void pre_norm_block(const LayerContext& ctx, float* x) {
+  const ModelConfig& c = ctx.config;
+  const int64_t n = ctx.n_tokens;
+  std::vector<float> xn(n * c.n_embd);   // (n_tokens, n_embd) normalized input
+  std::vector<float> out(n * c.n_embd);  // (n_tokens, n_embd) sublayer output
+  rms_norm_rows(x, ctx.w.attn_norm, c.rms_eps, n, c.n_embd, xn.data());
+  attention(ctx, xn.data(), out.data());
+  kernels::add_inplace(x, out.data(), n * c.n_embd);
+  rms_norm_rows(x, ctx.w.ffn_norm, c.rms_eps, n, c.n_embd, xn.data());
+  swiglu_ffn(ctx, xn.data(), out.data());
+  kernels::add_inplace(x, out.data(), n * c.n_embd);
+}
+
+}  // namespace hearth::model

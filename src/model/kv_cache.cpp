@@ -1,0 +1,12 @@
+#include "model/kv_cache.h"
+
+namespace hearth::model {
+
+KvCache::KvCache(const ModelConfig& c, int64_t n_ctx)
+    : n_ctx_(n_ctx),
+      k_dim_(c.k_dim()),
+      v_dim_(c.v_dim()),
+      k_(static_cast<size_t>(c.n_layer * n_ctx * c.k_dim())),
+      v_(static_cast<size_t>(c.n_layer * n_ctx * c.v_dim())) {}
+
+}  // namespace hearth::model
