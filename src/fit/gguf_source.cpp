@@ -1,7 +1,8 @@
+#include "fit/gguf_source.h"
+
 #include <algorithm>
 #include <filesystem>
 
-#include "fit/gguf_source.h"
 #include "gguf/gguf.h"
 
 namespace hearth::fit {
