@@ -16,8 +16,10 @@
 namespace hearth::tools {
 namespace {
 
+constexpr int64_t kMaxDefaultCtx = 4096;  // the context chosen when -c is not given, at most
+
 struct RunArgs {
-  std::string model_path, prompt;
+  std::string model_path, prompt, memory;
   int n_predict = 128, n_ctx = 0, threads = 0;
   bool ignore_eos = false;
   std::vector<std::string> stops;
@@ -67,8 +69,11 @@ void add_options(CLI::App& app, RunArgs& a) {
   app.add_option("-p,--prompt", a.prompt, "prompt (omit for an interactive session)");
   app.add_option("-n,--n-predict", a.n_predict, "tokens to generate (-1: until end of text)")
       ->check(CLI::Range(-1, 1 << 30));
-  app.add_option("-c,--ctx-size", a.n_ctx, "context size (0: the model's, at most 4096)")
+  app.add_option("-c,--ctx-size,--ctx", a.n_ctx,
+                 "context size (0: the model's, at most 4096, less if that does not fit --memory)")
       ->check(CLI::Range(0, 1 << 24));
+  app.add_option("--memory", a.memory,
+                 "memory to fit in, e.g. 8GB (default: this machine's available memory)");
   app.add_option("-t,--threads", a.threads, "threads (0: automatic)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--temp", a.sp.temperature, "temperature (0: greedy)");
@@ -97,10 +102,16 @@ int cmd_run(int argc, char** argv) {
     std::fprintf(stderr, "hearth run: %s\n", s.message().c_str());
     return 2;
   }
+  // One sequence; the context from src/fit's plan, refused here when it cannot fit.
+  auto plan = plan_context(a.model_path, a.n_ctx, 1, a.memory, kMaxDefaultCtx, 1);
+  if (!plan.ok()) return fail("run", plan.status());
   auto loaded = load_model_and_tokenizer(a.model_path);
   if (!loaded.ok()) return fail("run", loaded.status());
   const model::Model& m = *loaded->model;
-  const int64_t n_ctx = a.n_ctx > 0 ? a.n_ctx : std::min<int64_t>(m.config().n_ctx_train, 4096);
+  const int64_t n_ctx = plan->n_ctx;
+  if (a.n_ctx == 0 && n_ctx < std::min<int64_t>(m.config().n_ctx_train, kMaxDefaultCtx))
+    std::fprintf(stderr, "hearth run: context %lld (what fits in %s)\n",
+                 static_cast<long long>(n_ctx), fit::format_bytes(plan->memory_bytes).c_str());
   ThreadPool pool(resolve_threads(a.threads, m));
   model::Session session(m, pool, n_ctx);
   sampling::Sampler sampler(a.sp);

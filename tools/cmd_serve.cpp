@@ -1,5 +1,6 @@
 // `hearth serve -m MODEL [--host 127.0.0.1] [--port 8080] [--parallel N] [--ctx N] [--api-key KEY]
-//  [--chat-format NAME] [--kv-tokens N] [--threads N]`: the OpenAI- and Ollama-compatible server.
+//  [--chat-format NAME] [--kv-tokens N] [--threads N] [--memory SIZE]`: the OpenAI- and
+//  Ollama-compatible server.
 // Ready when GET /health answers 200. SIGTERM / SIGINT: new generations get 503, the streams in
 // flight finish, then the process exits.
 #include <csignal>
@@ -23,9 +24,12 @@
 namespace hearth::tools {
 namespace {
 
+constexpr int64_t kMaxDefaultCtx = 4096;  // context chosen when --ctx is not given, at most
+constexpr int64_t kMaxParallel = 64;      // sequences chosen when --parallel is not given, at most
+
 struct ServeOptions {
-  std::string model, host = "127.0.0.1", api_key, chat_format;
-  int port = 8080, parallel = 64, ctx = 0, kv_tokens = 0, threads = 0;
+  std::string model, host = "127.0.0.1", api_key, chat_format, memory;
+  int port = 8080, parallel = 0, ctx = 0, kv_tokens = 0, threads = 0;  // 0: chosen by the plan
 };
 
 bool is_loopback(const std::string& host) {
@@ -76,17 +80,20 @@ int run_serve(const ServeOptions& o) {
       return fail("serve", invalid_argument("unknown --chat-format '", o.chat_format,
                                             "' (chatml, llama-2, llama-3, mistral, gemma, phi-3)"));
   }
+  // Refused before loading when the setup cannot fit; what was not given is chosen to fit.
+  auto plan = plan_context(o.model, o.ctx, o.parallel, o.memory, kMaxDefaultCtx, kMaxParallel);
+  if (!plan.ok()) return fail("serve", plan.status());
   auto loaded = load_model_and_tokenizer(o.model);
   if (!loaded.ok()) return fail("serve", loaded.status());
   const gguf::File& file = loaded->model->file();
   server::ModelInfo info = model_info(file, o.model);
-  int64_t model_ctx = file.get_int_or(info.architecture + ".context_length", 2048);
-  int ctx = o.ctx > 0 ? o.ctx : static_cast<int>(std::min<int64_t>(model_ctx, 4096));
+  const int ctx = static_cast<int>(plan->n_ctx);
+  const int parallel = static_cast<int>(plan->n_parallel);
   int kv_tokens = o.kv_tokens > 0 ? o.kv_tokens : std::max(ctx, 16384);
 
   engine::EngineConfig ec;
   ec.sched.max_model_len = ctx;
-  ec.sched.max_num_seqs = o.parallel;
+  ec.sched.max_num_seqs = parallel;
   ec.n_blocks = (kv_tokens + kv::kBlockSize - 1) / kv::kBlockSize;
   // First version: one contiguous model context per sequence (engine/model_forward.h), so the
   // prefix cache stays off until the model reads K/V through block tables.
@@ -99,7 +106,7 @@ int run_serve(const ServeOptions& o) {
   server::ServerConfig sc;
   sc.model = info;
   sc.n_ctx = ctx;
-  sc.parallel = o.parallel;
+  sc.parallel = parallel;
   sc.api_key = o.api_key;
   sc.chat_format = forced;
   server::Server srv(sc, engine, tokenizer);
@@ -114,9 +121,13 @@ int run_serve(const ServeOptions& o) {
   engine.start();
   srv.set_ready(true);
   std::thread drain([&] { drain_on_signal(srv, engine); });
-  std::printf("hearth serve: %s on http://%s:%d (context %d, %d parallel, %d KV blocks, chat %s)\n",
-              info.name.c_str(), o.host.c_str(), *port, ctx, o.parallel, ec.n_blocks,
-              server::chat_format_name(srv.chat_format()));
+  std::printf(
+      "hearth serve: %s on http://%s:%d (context %d, %d parallel, %d KV blocks, chat %s, "
+      "needs %s of %s)\n",
+      info.name.c_str(), o.host.c_str(), *port, ctx, parallel, ec.n_blocks,
+      server::chat_format_name(srv.chat_format()),
+      fit::format_bytes(plan->memory.total_bytes).c_str(),
+      fit::format_bytes(plan->memory_bytes).c_str());
   std::fflush(stdout);
   srv.run();
   pthread_kill(drain.native_handle(), SIGTERM);  // run() ended on its own: release the drain thread
@@ -131,10 +142,15 @@ int cmd_serve(int argc, char** argv) {
   app.add_option("-m,--model", o.model, "GGUF model file")->required();
   app.add_option("--host", o.host, "address to bind (default 127.0.0.1)");
   app.add_option("--port", o.port, "port (default 8080; 0 = any free port)");
-  app.add_option("--parallel", o.parallel, "sequences computed together (default 64)")
+  app.add_option("--parallel", o.parallel,
+                 "sequences computed together (default: 64, fewer if that does not fit --memory)")
       ->check(CLI::Range(1, 1024));
-  app.add_option("--ctx", o.ctx, "context length per request (default: the model's, at most 4096)")
+  app.add_option("--ctx", o.ctx,
+                 "context length per request (default: the model's, at most 4096, less if that "
+                 "does not fit --memory)")
       ->check(CLI::Range(16, 1 << 20));
+  app.add_option("--memory", o.memory,
+                 "memory to fit in, e.g. 8GB (default: this machine's available memory)");
   app.add_option("--kv-tokens", o.kv_tokens, "KV cache size in tokens, shared by all requests")
       ->check(CLI::Range(16, 1 << 26));
   app.add_option("--threads", o.threads, "compute threads (default: all cores)");

@@ -24,7 +24,7 @@ Status does_not_fit(const ModelSpec& spec, const FitOptions& o, const MemoryEsti
       " sequences needs ", format_bytes(m.total_bytes), " (weights ", format_bytes(m.weights_bytes),
       ", KV cache ", format_bytes(m.kv_cache_bytes), ", compute ", format_bytes(m.compute_bytes),
       ", overhead ", format_bytes(m.overhead_bytes), ") but ", format_bytes(budget),
-      " is available; ", advice);
+      " of memory is available; ", advice);
 }
 
 Result<uint64_t> budget_for(const PlanRequest& request) {
