@@ -3,6 +3,7 @@
 //  Ollama-compatible server.
 // Ready when GET /health answers 200. SIGTERM / SIGINT: new generations get 503, the streams in
 // flight finish, then the process exits.
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -52,7 +53,10 @@ server::ModelInfo model_info(const gguf::File& file, const std::string& path) {
 }
 
 // Blocks SIGTERM/SIGINT in every thread and waits for one on a dedicated thread.
-void drain_on_signal(server::Server& srv, engine::Engine& engine) {
+// `run_returned` is set once Server::run() has returned: a stop() that lands before the server
+// reaches its accept loop is lost, so stop() is repeated until run() is really over.
+void drain_on_signal(server::Server& srv, engine::Engine& engine,
+                     const std::atomic<bool>& run_returned) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
@@ -66,7 +70,10 @@ void drain_on_signal(server::Server& srv, engine::Engine& engine) {
     if (st.running == 0 && st.waiting == 0 && srv.in_flight() == 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  srv.stop();
+  while (!run_returned.load()) {
+    srv.stop();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 int run_serve(const ServeOptions& o) {
@@ -120,7 +127,8 @@ int run_serve(const ServeOptions& o) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   engine.start();
   srv.set_ready(true);
-  std::thread drain([&] { drain_on_signal(srv, engine); });
+  std::atomic<bool> run_returned{false};
+  std::thread drain([&] { drain_on_signal(srv, engine, run_returned); });
   std::printf(
       "hearth serve: %s on http://%s:%d (context %d, %d parallel, %d KV blocks, chat %s, "
       "needs %s of %s)\n",
@@ -130,6 +138,7 @@ int run_serve(const ServeOptions& o) {
       fit::format_bytes(plan->memory_bytes).c_str());
   std::fflush(stdout);
   srv.run();
+  run_returned.store(true);
   pthread_kill(drain.native_handle(), SIGTERM);  // run() ended on its own: release the drain thread
   drain.join();
   engine.stop();
