@@ -33,7 +33,9 @@ TEST(ServeCli, ServesBrownAndStopsOnSigterm) {
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = 0;
-  ASSERT_EQ(posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv.data(), environ), 0);
+  const int spawned = posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  ASSERT_EQ(spawned, 0);
   close(out[1]);
   // First stdout line: "hearth serve: NAME on http://127.0.0.1:PORT (...)".
   std::string line;
