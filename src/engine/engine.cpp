@@ -82,8 +82,9 @@ void Engine::finish(Request* req, FinishReason reason, const Status& error) {
     std::string rest = take_text(req, true);
     if (!rest.empty() && req->sink) req->sink->on_token(*req, -1, rest);
   }
+  ++counters_.requests_finished;
+  update_stats();  // a client that saw the end must see the blocks freed in /metrics
   if (req->sink) req->sink->on_finish(*req, reason, error);
-  ++stats_.requests_finished;
   live_.erase(req->id);  // may destroy req
 }
 
@@ -123,7 +124,7 @@ void Engine::on_sampled(Request* req, int32_t token) {
   const Clock::time_point now = Clock::now();
   if (req->output.empty()) req->t_first_token = now;
   req->t_last_token = now;
-  ++stats_.generated_tokens;
+  ++counters_.generated_tokens;
   if (!req->params.ignore_eos && vocab_.is_eog(token)) return finish(req, FinishReason::kStop);
   req->output.push_back(token);
   size_t search_from = req->text.size();
@@ -177,12 +178,12 @@ bool Engine::step() {
   int row = 0;
   for (const ScheduledSeq& s : plan.seqs) {
     const int prompt_end = std::min(s.end, static_cast<int>(s.req->prompt.size()));
-    if (prompt_end > s.begin) stats_.prompt_tokens += static_cast<uint64_t>(prompt_end - s.begin);
+    if (prompt_end > s.begin) counters_.prompt_tokens += static_cast<uint64_t>(prompt_end - s.begin);
     if (!s.sample) continue;
     const float* lg = logits_.data() + static_cast<size_t>(row++) * static_cast<size_t>(n_vocab);
     on_sampled(s.req, sample_token(lg, n_vocab, *s.req));
   }
-  ++stats_.steps;
+  ++counters_.steps;
   update_stats();
   return true;
 }
@@ -195,6 +196,10 @@ void Engine::update_stats() {
   stats_.kv = kv_.stats();
   stats_.preemptions = scheduler_.total_preemptions();
   stats_.prefix_hit_tokens = scheduler_.prefix_hit_tokens();
+  stats_.steps = counters_.steps;
+  stats_.prompt_tokens = counters_.prompt_tokens;
+  stats_.generated_tokens = counters_.generated_tokens;
+  stats_.requests_finished = counters_.requests_finished;
 }
 
 EngineStats Engine::stats() const {

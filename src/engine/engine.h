@@ -87,7 +87,8 @@ class Engine {
   bool wake_ = false, stopping_ = false;
   RequestId next_id_ = 1;
   int num_queued_ = 0;  // waiting in the scheduler (updated by the engine thread) + inbox
-  EngineStats stats_;
+  EngineStats stats_;     // published snapshot, guarded by mu_
+  EngineStats counters_;  // engine thread only; copied into stats_ by update_stats()
   std::thread thread_;
 };
 
