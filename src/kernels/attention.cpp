@@ -19,7 +19,11 @@ void attention_head(const AttentionHeadArgs& a, float* scratch, float* out) {
   for (int64_t d = 0; d < a.head_dim_v; ++d) acc[d] = 0.0f;
   float max_score = -std::numeric_limits<float>::infinity(), sum = 0.0f;
   for (int64_t j = 0; j < a.n_kv; ++j) {
-    const float s = a.scale * dot_f32_f16(q16, a.k + j * a.k_stride, a.head_dim_k);
+    const int64_t slot = a.block_table == nullptr
+                             ? j
+                             : static_cast<int64_t>(a.block_table[j / a.block_size]) * a.block_size +
+                                   j % a.block_size;
+    const float s = a.scale * dot_f32_f16(q16, a.k + slot * a.k_stride, a.head_dim_k);
     float old_scale = 1.0f, weight = 1.0f;
     if (s > max_score) {  // new maximum: rescale what was accumulated so far
       old_scale = std::exp(max_score - s);
@@ -29,7 +33,7 @@ void attention_head(const AttentionHeadArgs& a, float* scratch, float* out) {
     } else {
       weight = std::exp(s - max_score);
     }
-    const fp16_t* v = a.v + j * a.v_stride;  // (head_dim_v)
+    const fp16_t* v = a.v + slot * a.v_stride;  // (head_dim_v)
     for (int64_t d = 0; d < a.head_dim_v; ++d)
       acc[d] = fp16_to_float(float_to_fp16(std::fma(fp16_to_float(v[d]), weight, acc[d])));
     sum = sum * old_scale + weight;

@@ -10,10 +10,14 @@ namespace hearth::kernels {
 
 struct AttentionHeadArgs {
   const float* q = nullptr;   // (head_dim_k) query of one head, already rotated
-  const fp16_t* k = nullptr;  // row j at k + j * k_stride: (head_dim_k) key of position j
-  const fp16_t* v = nullptr;  // row j at v + j * v_stride: (head_dim_v) value of position j
-  size_t k_stride = 0;        // elements between consecutive positions
+  const fp16_t* k = nullptr;  // slot s at k + s * k_stride: (head_dim_k) key
+  const fp16_t* v = nullptr;  // slot s at v + s * v_stride: (head_dim_v) value
+  size_t k_stride = 0;        // elements between consecutive slots
   size_t v_stride = 0;
+  // Paged cache: position j lives in slot block_table[j / block_size] * block_size +
+  // j % block_size. Without a table (nullptr) position j is slot j (a contiguous cache).
+  const int32_t* block_table = nullptr;
+  int64_t block_size = 0;
   int64_t n_kv = 0;  // attend to positions [0, n_kv)
   int64_t head_dim_k = 0;
   int64_t head_dim_v = 0;
