@@ -54,10 +54,15 @@ def main(argv):
         if not os.path.isdir(os.path.join(HERE, "node_modules", pkg)):
             print(f"SKIP: tests/clients/node_modules/{pkg} is missing (run `npm ci` in tests/clients)")
             return SKIP
+    if "--chat-template-file" in server_args:
+        tmpl = server_args[server_args.index("--chat-template-file") + 1]
+        if not os.path.isfile(tmpl):
+            print(f"SKIP: {tmpl} is missing (../shared/testdata)")
+            return SKIP
     if not os.path.isfile(model):
         print(f"error: model {model} not found", file=sys.stderr)
         return 1
-    cmd = [binary, "serve", "-m", model, "--port", "0", "--parallel", "8", "--ctx", "512",
+    cmd = [binary, "serve", "-m", model, "--port", "0", "--parallel", "8", "--ctx", "2048",
            "--threads", "1"] + server_args
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     result = 1
