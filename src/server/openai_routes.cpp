@@ -139,8 +139,11 @@ class OpenAIFormatter : public StreamFormatter {
     if (!chat_) return frame(choice(ev.index, json(""), reason_name(ev.reason, false), nullptr));
     ChatOutputStreamer& st = streamers_[static_cast<size_t>(ev.index)];
     std::string out = deltas(ev.index, st.finish());
-    return out + frame(choice(ev.index, json::object(), reason_name(ev.reason, st.has_tool_calls()),
-                              nullptr));
+    auto& lps = pending_lp_[static_cast<size_t>(ev.index)];  // tokens whose text was held back
+    json lp = lps.empty() ? json(nullptr) : chat_logprobs(tok_, lps);
+    lps.clear();
+    return out +
+           frame(choice(ev.index, json::object(), reason_name(ev.reason, st.has_tool_calls()), lp));
   }
   std::string end(const RequestTotals& t) override {
     std::string out;

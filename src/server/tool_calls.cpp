@@ -318,10 +318,20 @@ ParsedOutput parse_partial_chat_output(const std::string& text, const OutputOpti
 
 std::vector<ChatDelta> ChatOutputStreamer::feed(const std::string& text) {
   text_ += text;
+  // Without tools, once plain content has started (no <think> block or it has closed) the rest is
+  // content as it comes: skip re-parsing the whole text at every token.
+  if (!opt_.parse_tools && (content_sent_ > 0 || !opt_.split_reasoning)) {
+    if (text.empty()) return {};
+    content_sent_ += text.size();
+    ChatDelta d;
+    d.content = text;
+    return {d};
+  }
   return diff(parse(text_, opt_, false));
 }
 
 std::vector<ChatDelta> ChatOutputStreamer::finish() {
+  if (!opt_.parse_tools && (content_sent_ > 0 || !opt_.split_reasoning)) return {};
   return diff(parse(text_, opt_, true));
 }
 
