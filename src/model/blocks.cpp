@@ -1,5 +1,6 @@
 #include "model/blocks.h"
 
+#include <atomic>
 #include <cmath>
 
 #include "kernels/attention.h"
@@ -66,15 +67,16 @@ void attention(const LayerContext& ctx, const float* xn, float* out) {
   }
 
   const int64_t group = c.n_head / c.n_head_kv;  // query heads per KV head
-  const size_t scratch_size = c.head_dim_k + c.head_dim_v;
-  std::vector<float> scratch(scratch_size *
-                             ctx.pool.n_threads());  // (n_threads, head_dim_k + head_dim_v)
   const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim_k));
-  ctx.pool.parallel_for("attention", n * c.n_head, [&](size_t begin, size_t end, int thread) {
-    for (size_t item = begin; item < end; ++item) {
-      const int64_t t = item / c.n_head, h = item % c.n_head, kvh = h / group;
+  // one item = one token's query heads of one KV head (a GQA group), handed out dynamically:
+  // later tokens attend to more positions, so equal-sized static chunks would be unbalanced
+  const int64_t n_items = n * c.n_head_kv;
+  std::atomic<int64_t> next{0};
+  auto work = [&](int) {
+    for (int64_t item = next.fetch_add(1); item < n_items; item = next.fetch_add(1)) {
+      const int64_t t = item / c.n_head_kv, kvh = item % c.n_head_kv;
       kernels::AttentionHeadArgs a;
-      a.q = q.data() + t * c.q_dim() + h * c.head_dim_k;
+      a.q = q.data() + t * c.q_dim() + kvh * group * c.head_dim_k;
       a.k = k_cache + kvh * c.head_dim_k;
       a.v = v_cache + kvh * c.head_dim_v;
       a.k_stride = c.k_dim();
@@ -83,10 +85,16 @@ void attention(const LayerContext& ctx, const float* xn, float* out) {
       a.head_dim_k = c.head_dim_k;
       a.head_dim_v = c.head_dim_v;
       a.scale = scale;
-      kernels::attention_head(a, scratch.data() + thread * scratch_size,
-                              att.data() + t * c.attn_out_dim() + h * c.head_dim_v);
+      kernels::attention_group(a, group, c.head_dim_k,
+                               att.data() + t * c.attn_out_dim() + kvh * group * c.head_dim_v,
+                               c.head_dim_v);
     }
-  });
+  };
+  if (n_items == 1) {
+    work(0);
+  } else {
+    ctx.pool.run_opportunistic("attention", work);
+  }
   linear(ctx.pool, ctx.w.wo, Weight{}, att.data(), n, out);
 }
 
