@@ -44,9 +44,11 @@ inline void f16_to_f32(const fp16_t* src, int64_t n, float* dst) {
 // Scores of query q (dk) against 8 consecutive K rows k (8, dk): 8 lanes, one per row.
 inline __m256 dot8(const float* q, const float* k, int64_t dk) {
   __m256 acc[8];
+#pragma GCC unroll 8
   for (int r = 0; r < 8; ++r) acc[r] = _mm256_setzero_ps();
   for (int64_t d = 0; d < dk; d += 8) {
     const __m256 qv = _mm256_loadu_ps(q + d);
+#pragma GCC unroll 8
     for (int r = 0; r < 8; ++r)
       acc[r] = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k + r * dk + d), acc[r]);
   }
@@ -70,17 +72,21 @@ template <int NV>
 inline void accumulate_values(const float* vt, int64_t dv, int64_t nt, const float* rescale,
                               const float* weight, float* acc) {
   __m256 r[NV];
+#pragma GCC unroll 8
   for (int i = 0; i < NV; ++i) r[i] = _mm256_loadu_ps(acc + 8 * i);
   for (int64_t j = 0; j < nt; ++j) {
     if (rescale[j] != 1.0f) {
       const __m256 s = _mm256_set1_ps(rescale[j]);
+#pragma GCC unroll 8
       for (int i = 0; i < NV; ++i) r[i] = round_f16(_mm256_mul_ps(r[i], s));
     }
     const __m256 w = _mm256_set1_ps(weight[j]);
     const float* v = vt + j * dv;
+#pragma GCC unroll 8
     for (int i = 0; i < NV; ++i)
       r[i] = round_f16(_mm256_fmadd_ps(_mm256_loadu_ps(v + 8 * i), w, r[i]));
   }
+#pragma GCC unroll 8
   for (int i = 0; i < NV; ++i) _mm256_storeu_ps(acc + 8 * i, r[i]);
 }
 
