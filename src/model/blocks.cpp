@@ -51,9 +51,17 @@ void attention(const LayerContext& ctx, const float* xn, float* out) {
   std::vector<float> k(n * c.k_dim());           // (n_tokens, n_head_kv * head_dim_k)
   std::vector<float> v(n * c.v_dim());           // (n_tokens, n_head_kv * head_dim_v)
   std::vector<float> att(n * c.attn_out_dim());  // (n_tokens, n_head * head_dim_v)
-  linear(ctx.pool, ctx.w.wq, ctx.w.bq, xn, n, q.data());
-  linear(ctx.pool, ctx.w.wk, ctx.w.bk, xn, n, k.data());
-  linear(ctx.pool, ctx.w.wv, ctx.w.bv, xn, n, v.data());
+  {  // q, k, v share the input: one activation conversion, one parallel region
+    const kernels::Matrix* ws[3] = {&ctx.w.wq.m, &ctx.w.wk.m, &ctx.w.wv.m};
+    float* ys[3] = {q.data(), k.data(), v.data()};
+    kernels::matmul_multi(ctx.pool, 3, ws, xn, n, ys);
+    const Weight* biases[3] = {&ctx.w.bq, &ctx.w.bk, &ctx.w.bv};
+    for (int i = 0; i < 3; ++i) {
+      if (!biases[i]->present()) continue;
+      for (int64_t t = 0; t < n; ++t)
+        kernels::add_inplace(ys[i] + t * ws[i]->rows, biases[i]->f32(), ws[i]->rows);
+    }
+  }
   norm_and_rope(ctx, ctx.w.q_norm, c.n_head, q.data());
   norm_and_rope(ctx, ctx.w.k_norm, c.n_head_kv, k.data());
 
@@ -100,10 +108,11 @@ void attention(const LayerContext& ctx, const float* xn, float* out) {
 
 void swiglu_ffn(const LayerContext& ctx, const float* xn, float* out) {
   const int64_t n = ctx.n_tokens, n_ff = ctx.config.n_ff;
-  std::vector<float> gate(n * n_ff);  // (n_tokens, n_ff)
-  std::vector<float> up(n * n_ff);    // (n_tokens, n_ff)
-  kernels::matmul(ctx.pool, ctx.w.w_gate.m, xn, n, gate.data());
-  kernels::matmul(ctx.pool, ctx.w.w_up.m, xn, n, up.data());
+  std::vector<float> gate(n * n_ff);                                // (n_tokens, n_ff)
+  std::vector<float> up(n * n_ff);                                  // (n_tokens, n_ff)
+  const kernels::Matrix* ws[2] = {&ctx.w.w_gate.m, &ctx.w.w_up.m};  // same input: one pass
+  float* ys[2] = {gate.data(), up.data()};
+  kernels::matmul_multi(ctx.pool, 2, ws, xn, n, ys);
   kernels::silu_mul(gate.data(), up.data(), n * n_ff, gate.data());
   kernels::matmul(ctx.pool, ctx.w.w_down.m, gate.data(), n, out);
 }
