@@ -94,44 +94,50 @@ struct Scratch {
   std::vector<float> buf;
   float *q16, *acc, *kt, *vt, *scores, *rescale, *weight, *max, *sum;
   void reserve(int64_t n_q, int64_t dk, int64_t dv) {
-    const size_t need = n_q * dk + n_q * dv + kTile * (dk + dv) + 3 * kTile + 2 * n_q;
+    const size_t need = n_q * dk + n_q * dv + kTile * (dk + dv) + 3 * n_q * kTile + 2 * n_q;
     if (buf.size() < need) buf.resize(need);
-    q16 = buf.data();          // (n_q, dk) queries rounded through f16
-    acc = q16 + n_q * dk;      // (n_q, dv) running value sums, f16-representable
-    kt = acc + n_q * dv;       // (kTile, dk) K rows of the tile as f32
-    vt = kt + kTile * dk;      // (kTile, dv) V rows of the tile as f32
-    scores = vt + kTile * dv;  // (kTile) scores of one head
-    rescale = scores + kTile;  // (kTile) factor on the sum before position j (1: none)
-    weight = rescale + kTile;  // (kTile) weight of position j's value
-    max = weight + kTile;      // (n_q) running maximum score
-    sum = max + n_q;           // (n_q) running softmax denominator
+    q16 = buf.data();                // (n_q, dk) queries rounded through f16
+    acc = q16 + n_q * dk;            // (n_q, dv) running value sums, f16-representable
+    kt = acc + n_q * dv;             // (kTile, dk) K rows of the tile as f32
+    vt = kt + kTile * dk;            // (kTile, dv) V rows of the tile as f32
+    scores = vt + kTile * dv;        // (n_q, kTile) scores of the tile
+    rescale = scores + n_q * kTile;  // (n_q, kTile) factor on the sum before position j (1: none)
+    weight = rescale + n_q * kTile;  // (n_q, kTile) weight of position j's value
+    max = weight + n_q * kTile;      // (n_q) running maximum score
+    sum = max + n_q;                 // (n_q) running softmax denominator
   }
 };
 
-// Scores of one head over the tile, then the online-softmax walk in position order.
-void softmax_walk(const AttentionHeadArgs& a, const float* q, int64_t nt, Scratch& s,
-                  float* max_score, float* sum) {
-  const int64_t dk = a.head_dim_k;
-  int64_t j = 0;
-  for (; j + 8 <= nt; j += 8) _mm256_storeu_ps(s.scores + j, dot8(q, s.kt + j * dk, dk));
-  for (; j < nt; ++j) s.scores[j] = dot1(q, s.kt + j * dk, dk);
-  float m = *max_score, total = *sum;
-  for (j = 0; j < nt; ++j) {
-    const float sc = a.scale * s.scores[j];
-    float old_scale = 1.0f, w = 1.0f;
-    if (sc > m) {
-      old_scale = std::exp(m - sc);
-      m = sc;
-    } else {
-      w = std::exp(sc - m);
-    }
-    // a rescale by exactly 1 leaves f16 values unchanged, so "1" can stand for "none"
-    s.rescale[j] = old_scale;
-    s.weight[j] = w;
-    total = total * old_scale + w;
+// Scores of every head over the tile (they do not depend on the running state).
+void tile_scores(const Scratch& s, int64_t n_q, int64_t dk, int64_t nt) {
+  for (int64_t h = 0; h < n_q; ++h) {
+    const float* q = s.q16 + h * dk;
+    float* scores = s.scores + h * kTile;
+    int64_t j = 0;
+    for (; j + 8 <= nt; j += 8) _mm256_storeu_ps(scores + j, dot8(q, s.kt + j * dk, dk));
+    for (; j < nt; ++j) scores[j] = dot1(q, s.kt + j * dk, dk);
   }
-  *max_score = m;
-  *sum = total;
+}
+
+// The online-softmax walk in position order, per head exactly as the reference; the heads'
+// chains are independent and interleaved (position-major) so their exps overlap.
+void softmax_walk(float scale, int64_t n_q, int64_t nt, const Scratch& s) {
+  for (int64_t j = 0; j < nt; ++j) {
+    for (int64_t h = 0; h < n_q; ++h) {
+      const float sc = scale * s.scores[h * kTile + j];
+      float old_scale = 1.0f, w = 1.0f;
+      if (sc > s.max[h]) {
+        old_scale = std::exp(s.max[h] - sc);
+        s.max[h] = sc;
+      } else {
+        w = std::exp(sc - s.max[h]);
+      }
+      // a rescale by exactly 1 leaves f16 values unchanged, so "1" can stand for "none"
+      s.rescale[h * kTile + j] = old_scale;
+      s.weight[h * kTile + j] = w;
+      s.sum[h] = s.sum[h] * old_scale + w;
+    }
+  }
 }
 
 }  // namespace
@@ -156,13 +162,16 @@ void attention_group(const AttentionHeadArgs& a, int64_t n_q, size_t q_stride, f
       f16_to_f32(a.k + slot * a.k_stride, dk, s.kt + j * dk);
       f16_to_f32(a.v + slot * a.v_stride, dv, s.vt + j * dv);
     }
+    tile_scores(s, n_q, dk, nt);
+    softmax_walk(a.scale, n_q, nt, s);
     for (int64_t h = 0; h < n_q; ++h) {
-      softmax_walk(a, s.q16 + h * dk, nt, s, &s.max[h], &s.sum[h]);
+      const float* rescale = s.rescale + h * kTile;  // (nt)
+      const float* weight = s.weight + h * kTile;    // (nt)
       float* acc = s.acc + h * dv;
       int64_t d = 0;
       for (; d + 64 <= dv; d += 64)
-        accumulate_values<8>(s.vt + d, dv, nt, s.rescale, s.weight, acc + d);
-      for (; d < dv; d += 8) accumulate_values<1>(s.vt + d, dv, nt, s.rescale, s.weight, acc + d);
+        accumulate_values<8>(s.vt + d, dv, nt, rescale, weight, acc + d);
+      for (; d < dv; d += 8) accumulate_values<1>(s.vt + d, dv, nt, rescale, weight, acc + d);
     }
   }
   for (int64_t h = 0; h < n_q; ++h) {
