@@ -6,6 +6,7 @@
 #include "kernels/attention.h"
 #include "kernels/kernels.h"
 #include "kernels/vec.h"
+#include "model/observer.h"
 
 namespace hearth::model {
 
@@ -17,6 +18,7 @@ void rms_norm_rows(const float* x, const Weight& weight, float eps, int64_t n_ro
 
 void linear(ThreadPool& pool, const Weight& w, const Weight& bias, const float* x, int64_t n_tokens,
             float* y) {
+  observe_matmul(w.m, x, n_tokens);
   kernels::matmul(pool, w.m, x, n_tokens, y);
   if (!bias.present()) return;
   for (int64_t t = 0; t < n_tokens; ++t)
@@ -54,6 +56,7 @@ void attention(const LayerContext& ctx, const float* xn, float* out) {
   {  // q, k, v share the input: one activation conversion, one parallel region
     const kernels::Matrix* ws[3] = {&ctx.w.wq.m, &ctx.w.wk.m, &ctx.w.wv.m};
     float* ys[3] = {q.data(), k.data(), v.data()};
+    for (const kernels::Matrix* w : ws) observe_matmul(*w, xn, n);
     kernels::matmul_multi(ctx.pool, 3, ws, xn, n, ys);
     const Weight* biases[3] = {&ctx.w.bq, &ctx.w.bk, &ctx.w.bv};
     for (int i = 0; i < 3; ++i) {
@@ -108,12 +111,15 @@ void attention(const LayerContext& ctx, const float* xn, float* out) {
 
 void swiglu_ffn(const LayerContext& ctx, const float* xn, float* out) {
   const int64_t n = ctx.n_tokens, n_ff = ctx.config.n_ff;
-  std::vector<float> gate(n * n_ff);                                // (n_tokens, n_ff)
-  std::vector<float> up(n * n_ff);                                  // (n_tokens, n_ff)
+  std::vector<float> gate(n * n_ff);  // (n_tokens, n_ff)
+  std::vector<float> up(n * n_ff);    // (n_tokens, n_ff)
+  observe_matmul(ctx.w.w_gate.m, xn, n);
+  observe_matmul(ctx.w.w_up.m, xn, n);
   const kernels::Matrix* ws[2] = {&ctx.w.w_gate.m, &ctx.w.w_up.m};  // same input: one pass
   float* ys[2] = {gate.data(), up.data()};
   kernels::matmul_multi(ctx.pool, 2, ws, xn, n, ys);
   kernels::silu_mul(gate.data(), up.data(), n * n_ff, gate.data());
+  observe_matmul(ctx.w.w_down.m, gate.data(), n);
   kernels::matmul(ctx.pool, ctx.w.w_down.m, gate.data(), n, out);
 }
 
