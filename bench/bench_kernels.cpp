@@ -147,6 +147,7 @@ BENCHMARK(read_bandwidth)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterati
 BENCHMARK_CAPTURE(gemv_l2, Q4_0_avx512, GgmlType::kQ4_0, Isa::kAvx512)->UseRealTime();
 BENCHMARK_CAPTURE(gemv_l2, Q4_K_avx512, GgmlType::kQ4_K, Isa::kAvx512)->UseRealTime();
 BENCHMARK_CAPTURE(gemv_l2, Q8_0_avx512, GgmlType::kQ8_0, Isa::kAvx512)->UseRealTime();
+BENCHMARK_CAPTURE(gemv_l2, Q6_K_avx512, GgmlType::kQ6_K, Isa::kAvx512)->UseRealTime();
 BENCHMARK_CAPTURE(gemv_l2, Q4_0_avx2, GgmlType::kQ4_0, Isa::kAvx2)->UseRealTime();
 BENCHMARK_CAPTURE(gemv_l2, Q4_K_avx2, GgmlType::kQ4_K, Isa::kAvx2)->UseRealTime();
 

@@ -28,4 +28,11 @@ struct AttentionHeadArgs {
 // Rounds as ggml's CPU flash attention does: f16 query, f16 running sum of values.
 void attention_head(const AttentionHeadArgs& a, float* scratch, float* out);
 
+// The n_q query heads that share one KV head (grouped-query attention), in one pass over its
+// K/V: query h is a.q + h * q_stride (head_dim_k), its result goes to out + h * out_stride
+// (head_dim_v). Same numerics per head as attention_head. Reads every K/V position once for
+// all n_q heads instead of n_q times. Uses thread-local scratch (no allocation once warm).
+void attention_group(const AttentionHeadArgs& a, int64_t n_q, size_t q_stride, float* out,
+                     size_t out_stride);
+
 }  // namespace hearth::kernels

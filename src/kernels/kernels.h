@@ -38,6 +38,13 @@ struct Matrix {
 // the hot loop). Splits rows across the pool's threads.
 void matmul(ThreadPool& pool, const Matrix& w, const float* x, int64_t n_tokens, float* y);
 
+// ys[i] (n_tokens, ws[i]->rows) = x (n_tokens, cols) * ws[i]^T for i < n_mats (at most 4
+// share one pass; more are done one by one): matrices with the same input (q/k/v, gate/up)
+// share one activation conversion and one parallel region. Falls back to one matmul() per
+// matrix when their columns or activation formats differ or weights are repacked.
+void matmul_multi(ThreadPool& pool, int n_mats, const Matrix* const* ws, const float* x,
+                  int64_t n_tokens, float* const* ys);
+
 // out (n_ids, w.cols) = rows `ids` of w, dequantized (embedding lookup).
 void get_rows(const Matrix& w, const int32_t* ids, int64_t n_ids, float* out);
 

@@ -1,5 +1,6 @@
 #include "model/blocks.h"
 
+#include <atomic>
 #include <cmath>
 
 #include "kernels/attention.h"
@@ -52,9 +53,18 @@ void attention(const LayerContext& ctx, const float* xn, float* out) {
   std::vector<float> k(n * c.k_dim());           // (n_tokens, n_head_kv * head_dim_k)
   std::vector<float> v(n * c.v_dim());           // (n_tokens, n_head_kv * head_dim_v)
   std::vector<float> att(n * c.attn_out_dim());  // (n_tokens, n_head * head_dim_v)
-  linear(ctx.pool, ctx.w.wq, ctx.w.bq, xn, n, q.data());
-  linear(ctx.pool, ctx.w.wk, ctx.w.bk, xn, n, k.data());
-  linear(ctx.pool, ctx.w.wv, ctx.w.bv, xn, n, v.data());
+  {  // q, k, v share the input: one activation conversion, one parallel region
+    const kernels::Matrix* ws[3] = {&ctx.w.wq.m, &ctx.w.wk.m, &ctx.w.wv.m};
+    float* ys[3] = {q.data(), k.data(), v.data()};
+    for (const kernels::Matrix* w : ws) observe_matmul(*w, xn, n);
+    kernels::matmul_multi(ctx.pool, 3, ws, xn, n, ys);
+    const Weight* biases[3] = {&ctx.w.bq, &ctx.w.bk, &ctx.w.bv};
+    for (int i = 0; i < 3; ++i) {
+      if (!biases[i]->present()) continue;
+      for (int64_t t = 0; t < n; ++t)
+        kernels::add_inplace(ys[i] + t * ws[i]->rows, biases[i]->f32(), ws[i]->rows);
+    }
+  }
   norm_and_rope(ctx, ctx.w.q_norm, c.n_head, q.data());
   norm_and_rope(ctx, ctx.w.k_norm, c.n_head_kv, k.data());
 
@@ -68,15 +78,16 @@ void attention(const LayerContext& ctx, const float* xn, float* out) {
   }
 
   const int64_t group = c.n_head / c.n_head_kv;  // query heads per KV head
-  const size_t scratch_size = c.head_dim_k + c.head_dim_v;
-  std::vector<float> scratch(scratch_size *
-                             ctx.pool.n_threads());  // (n_threads, head_dim_k + head_dim_v)
   const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim_k));
-  ctx.pool.parallel_for("attention", n * c.n_head, [&](size_t begin, size_t end, int thread) {
-    for (size_t item = begin; item < end; ++item) {
-      const int64_t t = item / c.n_head, h = item % c.n_head, kvh = h / group;
+  // one item = one token's query heads of one KV head (a GQA group), handed out dynamically:
+  // later tokens attend to more positions, so equal-sized static chunks would be unbalanced
+  const int64_t n_items = n * c.n_head_kv;
+  std::atomic<int64_t> next{0};
+  auto work = [&](int) {
+    for (int64_t item = next.fetch_add(1); item < n_items; item = next.fetch_add(1)) {
+      const int64_t t = item / c.n_head_kv, kvh = item % c.n_head_kv;
       kernels::AttentionHeadArgs a;
-      a.q = q.data() + t * c.q_dim() + h * c.head_dim_k;
+      a.q = q.data() + t * c.q_dim() + kvh * group * c.head_dim_k;
       a.k = k_cache + kvh * c.head_dim_k;
       a.v = v_cache + kvh * c.head_dim_v;
       a.k_stride = c.k_dim();
@@ -85,10 +96,16 @@ void attention(const LayerContext& ctx, const float* xn, float* out) {
       a.head_dim_k = c.head_dim_k;
       a.head_dim_v = c.head_dim_v;
       a.scale = scale;
-      kernels::attention_head(a, scratch.data() + thread * scratch_size,
-                              att.data() + t * c.attn_out_dim() + h * c.head_dim_v);
+      kernels::attention_group(a, group, c.head_dim_k,
+                               att.data() + t * c.attn_out_dim() + kvh * group * c.head_dim_v,
+                               c.head_dim_v);
     }
-  });
+  };
+  if (n_items == 1) {
+    work(0);
+  } else {
+    ctx.pool.run_opportunistic("attention", work);
+  }
   linear(ctx.pool, ctx.w.wo, Weight{}, att.data(), n, out);
 }
 
@@ -98,8 +115,9 @@ void swiglu_ffn(const LayerContext& ctx, const float* xn, float* out) {
   std::vector<float> up(n * n_ff);    // (n_tokens, n_ff)
   observe_matmul(ctx.w.w_gate.m, xn, n);
   observe_matmul(ctx.w.w_up.m, xn, n);
-  kernels::matmul(ctx.pool, ctx.w.w_gate.m, xn, n, gate.data());
-  kernels::matmul(ctx.pool, ctx.w.w_up.m, xn, n, up.data());
+  const kernels::Matrix* ws[2] = {&ctx.w.w_gate.m, &ctx.w.w_up.m};  // same input: one pass
+  float* ys[2] = {gate.data(), up.data()};
+  kernels::matmul_multi(ctx.pool, 2, ws, xn, n, ys);
   kernels::silu_mul(gate.data(), up.data(), n * n_ff, gate.data());
   observe_matmul(ctx.w.w_down.m, gate.data(), n);
   kernels::matmul(ctx.pool, ctx.w.w_down.m, gate.data(), n, out);

@@ -50,5 +50,59 @@ TEST(Matmul, EveryIsaMatchesScalarPath) {
   }
 }
 
+Matrix random_matrix(GgmlType type, int64_t rows, int64_t cols, std::mt19937& rng,
+                     std::vector<uint8_t>& storage) {
+  storage.clear();  // (rows, row_bytes)
+  for (int64_t r = 0; r < rows; ++r) {
+    const auto row = testing::random_row(type, cols, rng);
+    storage.insert(storage.end(), row.begin(), row.end());
+  }
+  return Matrix{static_cast<uint32_t>(type), storage.data(), rows, cols,
+                storage.size() / rows,       nullptr};
+}
+
+// matmul_multi (one activation conversion, one parallel region for all matrices) gives exactly
+// what one matmul per matrix gives: shared activation formats (Q4_K + Q6_K: Q8_K), mixed ones
+// (Q4_0: Q8_0 next to Q4_K: Q8_K, done one by one) and a float type.
+TEST(Matmul, MultiMatchesOneByOne) {
+  testing::IsaGuard guard;
+  ThreadPool pool(2);
+  std::mt19937 rng(8);
+  const int64_t cols = 512;
+  const std::vector<std::vector<GgmlType>> groups = {
+      {GgmlType::kQ4_K, GgmlType::kQ4_K, GgmlType::kQ6_K},
+      {GgmlType::kQ4_0, GgmlType::kQ4_K},
+      {GgmlType::kQ8_0, GgmlType::kQ8_0},
+      {GgmlType::kF16}};
+  std::vector<Isa> isas = testing::simd_isas_to_test();
+  isas.push_back(Isa::kScalar);
+  for (const auto& types : groups) {
+    std::vector<std::vector<uint8_t>> storage(types.size());
+    std::vector<Matrix> mats;
+    for (size_t i = 0; i < types.size(); ++i)  // 37, 70, 103 rows: ragged chunk tails
+      mats.push_back(
+          random_matrix(types[i], 37 + 33 * static_cast<int64_t>(i), cols, rng, storage[i]));
+    for (int64_t n_tokens : {1, 5}) {
+      const auto x = testing::random_floats(n_tokens * cols, rng);  // (n_tokens, cols)
+      for (Isa isa : isas) {
+        set_active_isa(isa);
+        std::vector<std::vector<float>> want(mats.size()), got(mats.size());
+        std::vector<const Matrix*> ws;
+        std::vector<float*> ys;
+        for (size_t i = 0; i < mats.size(); ++i) {
+          want[i].resize(n_tokens * mats[i].rows);  // (n_tokens, rows_i)
+          got[i].assign(n_tokens * mats[i].rows, NAN);
+          matmul(pool, mats[i], x.data(), n_tokens, want[i].data());
+          ws.push_back(&mats[i]);
+          ys.push_back(got[i].data());
+        }
+        matmul_multi(pool, static_cast<int>(mats.size()), ws.data(), x.data(), n_tokens, ys.data());
+        for (size_t i = 0; i < mats.size(); ++i)
+          EXPECT_EQ(got[i], want[i]) << isa_name(isa) << " matrix " << i << " n=" << n_tokens;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace hearth::kernels
