@@ -255,7 +255,12 @@ bool chat_prompt(Server& s, const std::string& raw_body, engine::SamplingParams*
                         &choice, &err))
     return openai_error(res, 400, err, "tool_choice"), false;
   if (choice.mode == ToolChoice::kNone) tools = ojson();
-  auto rendered = s.prompter().render(messages, tools);
+  ojson kwargs = body.contains("chat_template_kwargs") ? body["chat_template_kwargs"] : ojson();
+  if (!kwargs.is_null() && !kwargs.is_object())
+    return openai_error(res, 400, "'chat_template_kwargs' must be an object",
+                        "chat_template_kwargs"),
+           false;
+  auto rendered = s.prompter().render(messages, tools, kwargs);
   if (!rendered.ok()) {
     const Status& st = rendered.status();
     return openai_error(res, st.code() == StatusCode::kInvalidArgument ? 400 : 500, st.message(),
