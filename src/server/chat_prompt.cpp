@@ -15,6 +15,7 @@ Result<ChatPrompter> ChatPrompter::create(const std::string& source,
   auto parsed = tmpl::Template::parse(source);
   if (!parsed.ok()) return invalid_argument("chat template: ", parsed.status().message());
   p.tmpl_ = std::make_shared<const tmpl::Template>(std::move(*parsed));
+  p.source_ = source;
   return p;
 }
 

@@ -39,13 +39,14 @@ class ChatPrompter {
                                 const nlohmann::ordered_json& tools,
                                 const nlohmann::ordered_json& kwargs = {}) const;
   bool uses_jinja() const { return tmpl_ != nullptr; }
+  const std::string& source() const { return source_; }  // the Jinja text ("" for a family)
   // "jinja" or the family name, for the start-up line.
   std::string describe() const;
 
  private:
   std::shared_ptr<const tmpl::Template> tmpl_;  // null: family format
   ChatFormat family_ = ChatFormat::kChatML;
-  std::string bos_, eos_;
+  std::string bos_, eos_, source_;
 };
 
 }  // namespace hearth::server
