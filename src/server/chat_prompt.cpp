@@ -15,6 +15,7 @@ Result<ChatPrompter> ChatPrompter::create(const std::string& source,
   auto parsed = tmpl::Template::parse(source);
   if (!parsed.ok()) return invalid_argument("chat template: ", parsed.status().message());
   p.tmpl_ = std::make_shared<const tmpl::Template>(std::move(*parsed));
+  p.source_ = source;
   return p;
 }
 
@@ -22,7 +23,8 @@ std::string ChatPrompter::describe() const {
   return tmpl_ ? "jinja" : chat_format_name(family_);
 }
 
-Result<RenderedPrompt> ChatPrompter::render(const ojson& messages, const ojson& tools) const {
+Result<RenderedPrompt> ChatPrompter::render(const ojson& messages, const ojson& tools,
+                                            const ojson& kwargs) const {
   RenderedPrompt out;
   if (!tmpl_) {
     std::vector<ChatMessage> plain;
@@ -38,6 +40,9 @@ Result<RenderedPrompt> ChatPrompter::render(const ojson& messages, const ojson& 
                {"add_generation_prompt", true},
                {"bos_token", bos_},
                {"eos_token", eos_}};
+  if (kwargs.is_object())
+    for (const auto& [k, v] : kwargs.items())
+      if (k != "messages" && k != "tools") ctx[k] = v;
   if (tools.is_array() && !tools.empty()) ctx["tools"] = tools;
   auto text = tmpl_->render(ctx);
   if (!text.ok()) {

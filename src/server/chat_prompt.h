@@ -33,16 +33,20 @@ class ChatPrompter {
   // `messages`: [{role, content, tool_calls?, tool_call_id?, name?}] (already checked);
   // `tools`: the OpenAI tools array or null. A template error is kInvalidArgument when the
   // template raised it (raise_exception: the conversation is not one it accepts), else kInternal.
+  // `kwargs`: extra template variables (the request's chat_template_kwargs, e.g.
+  // {"enable_thinking": true}); they cannot replace messages / tools.
   Result<RenderedPrompt> render(const nlohmann::ordered_json& messages,
-                                const nlohmann::ordered_json& tools) const;
+                                const nlohmann::ordered_json& tools,
+                                const nlohmann::ordered_json& kwargs = {}) const;
   bool uses_jinja() const { return tmpl_ != nullptr; }
+  const std::string& source() const { return source_; }  // the Jinja text ("" for a family)
   // "jinja" or the family name, for the start-up line.
   std::string describe() const;
 
  private:
   std::shared_ptr<const tmpl::Template> tmpl_;  // null: family format
   ChatFormat family_ = ChatFormat::kChatML;
-  std::string bos_, eos_;
+  std::string bos_, eos_, source_;
 };
 
 }  // namespace hearth::server

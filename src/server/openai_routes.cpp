@@ -243,7 +243,8 @@ json completion_body(Server& s, bool chat, bool logprobs, const OutputOptions& o
 
 // Reads messages, tools and tool_choice, renders the chat template. False after writing a 400.
 bool chat_prompt(Server& s, const std::string& raw_body, engine::SamplingParams* params,
-                 RenderedPrompt* prompt, OutputOptions* opt, httplib::Response& res) {
+                 RenderedPrompt* prompt, OutputOptions* opt,
+                 std::shared_ptr<const grammar::Grammar>* grammar, httplib::Response& res) {
   ojson body = ojson::parse(raw_body, nullptr, false);  // key order kept: templates print tools
   ojson messages, tools = body.contains("tools") ? body["tools"] : ojson();
   std::string err;
@@ -255,7 +256,12 @@ bool chat_prompt(Server& s, const std::string& raw_body, engine::SamplingParams*
                         &choice, &err))
     return openai_error(res, 400, err, "tool_choice"), false;
   if (choice.mode == ToolChoice::kNone) tools = ojson();
-  auto rendered = s.prompter().render(messages, tools);
+  ojson kwargs = body.contains("chat_template_kwargs") ? body["chat_template_kwargs"] : ojson();
+  if (!kwargs.is_null() && !kwargs.is_object())
+    return openai_error(res, 400, "'chat_template_kwargs' must be an object",
+                        "chat_template_kwargs"),
+           false;
+  auto rendered = s.prompter().render(messages, tools, kwargs);
   if (!rendered.ok()) {
     const Status& st = rendered.status();
     return openai_error(res, st.code() == StatusCode::kInvalidArgument ? 400 : 500, st.message(),
@@ -266,8 +272,12 @@ bool chat_prompt(Server& s, const std::string& raw_body, engine::SamplingParams*
   for (const std::string& stop : prompt->stops) params->stop.push_back(stop);
   opt->parse_tools = choice.mode != ToolChoice::kNone;
   opt->reasoning_open = prompt->reasoning_open;
-  if (!constrain_tool_choice(choice, tools, params, &err))
-    return openai_error(res, 400, err, "tool_choice"), false;
+  auto g = tool_choice_grammar(choice, tools, detect_tool_style(s.prompter().source()));
+  if (!g.ok())
+    return openai_error(res, g.status().code() == StatusCode::kInvalidArgument ? 400 : 500,
+                        g.status().message(), "tools"),
+           false;
+  *grammar = *g;
   return true;
 }
 
@@ -283,15 +293,17 @@ void handle_completion(Server& s, const httplib::Request& hreq, httplib::Respons
   engine::SamplingParams& params = oreq.params;
   RenderedPrompt prompt;
   OutputOptions out_opt;
+  std::shared_ptr<const grammar::Grammar> grammar;  // tool_choice required / named
   if (chat) {
-    if (!chat_prompt(s, hreq.body, &params, &prompt, &out_opt, res)) return;
+    if (!chat_prompt(s, hreq.body, &params, &prompt, &out_opt, &grammar, res)) return;
   } else {
     if (!body.contains("prompt") || !body["prompt"].is_string())
       return openai_error(res, 400, "'prompt' must be a string", "prompt");
     prompt.text = body["prompt"].get<std::string>();
   }
   Submitted sub;
-  if (!submit_prompt(s, prompt.text, prompt.add_bos, params, oreq.n, false, res, &sub)) return;
+  if (!submit_prompt(s, prompt.text, prompt.add_bos, params, oreq.n, false, res, &sub, grammar))
+    return;
   if (oreq.stream) {
     auto fmt = std::make_shared<OpenAIFormatter>(chat, s.config().model.name, oreq.include_usage,
                                                  s.tokenizer(), out_opt);

@@ -162,6 +162,25 @@ Result<int> Server::bind(const std::string& host, int port) {
   return bound;
 }
 
+std::unique_ptr<grammar::Constraint> Server::make_constraint(
+    std::shared_ptr<const grammar::Grammar> g) {
+  std::shared_ptr<const grammar::TokenTrie> trie;
+  {
+    std::lock_guard<std::mutex> lock(trie_mu_);
+    if (!trie_) {
+      std::vector<std::string> pieces(static_cast<size_t>(tokenizer_.n_vocab()));  // (n_vocab)
+      std::vector<int32_t> eog;
+      for (int32_t t = 0; t < tokenizer_.n_vocab(); ++t) {
+        pieces[static_cast<size_t>(t)] = tokenizer_.token_piece(t);
+        if (tokenizer_.is_eog(t)) eog.push_back(t);
+      }
+      trie_ = grammar::TokenTrie::build(pieces, std::move(eog));
+    }
+    trie = trie_;
+  }
+  return grammar::Constraint::create(std::move(g), std::move(trie));
+}
+
 void Server::run() {
   http_->listen_after_bind();
 }
@@ -176,7 +195,7 @@ namespace hearth::server {
 
 bool submit_prompt(Server& server, const std::string& prompt, bool add_special,
                    const engine::SamplingParams& params, int n, bool ollama, httplib::Response& res,
-                   Submitted* out) {
+                   Submitted* out, std::shared_ptr<const grammar::Grammar> grammar) {
   auto fail = [&](int code, const std::string& msg) {
     if (code == 503)
       res.set_header("Retry-After", std::to_string(server.config().retry_after_seconds));
@@ -201,6 +220,7 @@ bool submit_prompt(Server& server, const std::string& prompt, bool add_special,
     req->prompt = tokens;
     req->params = params;
     if (params.seed >= 0) req->params.seed = params.seed + i;  // distinct, reproducible choices
+    if (grammar) req->grammar = server.make_constraint(grammar);
     auto sink = std::make_shared<ChannelSink>(server.metrics(), out->channel, i);
     req->sink = sink;
     Status st = server.engine().submit(req);

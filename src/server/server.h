@@ -7,11 +7,13 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "core/status.h"
 #include "engine/engine.h"
+#include "grammar/constraint.h"
 #include "server/chat_format.h"
 #include "server/chat_prompt.h"
 
@@ -81,6 +83,8 @@ class Server {
   ChatFormat chat_format() const { return format_; }
   // Renders conversations: the Jinja template, or the family format (chat_prompt.h).
   const ChatPrompter& prompter() const { return *prompter_; }
+  // A constraint for one request under `g` (the vocabulary's token trie is built on first use).
+  std::unique_ptr<grammar::Constraint> make_constraint(std::shared_ptr<const grammar::Grammar> g);
 
   // Shared with the route files.
   const ServerConfig& config() const { return config_; }
@@ -97,6 +101,8 @@ class Server {
   const Tokenizer& tokenizer_;
   ChatFormat format_;
   std::unique_ptr<ChatPrompter> prompter_;
+  std::mutex trie_mu_;
+  std::shared_ptr<const grammar::TokenTrie> trie_;  // (n_vocab) token texts, for grammars
   std::unique_ptr<httplib::Server> http_;
   std::unique_ptr<Metrics> metrics_;
   std::atomic<bool> ready_{false};

@@ -120,11 +120,12 @@ struct Submitted {
 };
 
 // Tokenizes `prompt`, checks it against the context, submits `n` choices (seed, seed + 1, ...
-// when seeded). On failure writes the error (OpenAI or Ollama shape; 503 + Retry-After when the
-// queue is full), cancels what was submitted and returns false.
+// when seeded), each under its own constraint of `grammar` when one is given. On failure writes the
+// error (OpenAI or Ollama shape; 503 + Retry-After when the queue is full), cancels what was
+// submitted and returns false.
 bool submit_prompt(Server& server, const std::string& prompt, bool add_special,
                    const engine::SamplingParams& params, int n, bool ollama, httplib::Response& res,
-                   Submitted* out);
+                   Submitted* out, std::shared_ptr<const grammar::Grammar> grammar = nullptr);
 
 // The whole output of one choice (non-streaming).
 struct ChoiceResult {

@@ -1,5 +1,6 @@
 #include "server/tool_calls.h"
 
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -118,7 +119,9 @@ CallScan scan_call_object(const std::string& s, size_t i, bool final) {
     if (s[pos] != '"') return finish(Scan::kInvalid);
     size_t kend = 0;
     if (scan_string(s, pos, &kend) != Scan::kComplete) return finish(Scan::kIncomplete);
-    std::string key = json::parse(s.substr(pos, kend - pos), nullptr, false).get<std::string>();
+    json key_json = json::parse(s.substr(pos, kend - pos), nullptr, false);
+    if (!key_json.is_string()) return finish(Scan::kInvalid);  // a bad escape
+    std::string key = key_json.get<std::string>();
     pos = skip_ws(s, kend);
     if (pos >= s.size()) return finish(Scan::kIncomplete);
     if (s[pos] != ':') return finish(Scan::kInvalid);

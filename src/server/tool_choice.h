@@ -1,10 +1,14 @@
 // OpenAI `tool_choice`: "none" | "auto" | "required" | {type: "function", function: {name}}.
+// required / named are enforced the way llama.cpp does it: a grammar built from the tools' JSON
+// schemas, in the call format of the chat template, masks the vocabulary at every step.
 #pragma once
 
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "engine/request.h"
+#include "core/status.h"
+#include "grammar/grammar.h"
 
 namespace hearth::server {
 
@@ -18,8 +22,22 @@ struct ToolChoice {
 bool read_tool_choice(const nlohmann::ordered_json& v, const nlohmann::ordered_json& tools,
                       ToolChoice* out, std::string* err);
 
-// required / named: the output must be a tool call; constrains sampling so it is one.
-bool constrain_tool_choice(const ToolChoice& choice, const nlohmann::ordered_json& tools,
-                           engine::SamplingParams* params, std::string* err);
+// The call format a chat template teaches its model (tool_calls.h parses all of them).
+enum class ToolStyle {
+  kHermes,   // <tool_call>\n{"name", "arguments"}\n</tool_call>
+  kLlama3,   // {"name", "parameters"}
+  kMistral,  // [TOOL_CALLS][{"name", "arguments"}]
+  kGeneric,  // {"name", "arguments"}
+};
+ToolStyle detect_tool_style(const std::string& template_text);
+
+// GBNF for exactly one call of an allowed tool (all of `tools` for required, the named one
+// otherwise) in `style`; the arguments follow the tool's `parameters` schema. A schema feature
+// the compiler does not support is kInvalidArgument naming it (never unconstrained output).
+Result<std::string> tool_call_gbnf(const ToolChoice& choice, const nlohmann::ordered_json& tools,
+                                   ToolStyle style);
+// The compiled grammar for required / named; null for none / auto.
+Result<std::shared_ptr<const grammar::Grammar>> tool_choice_grammar(
+    const ToolChoice& choice, const nlohmann::ordered_json& tools, ToolStyle style);
 
 }  // namespace hearth::server

@@ -18,7 +18,10 @@ const tools = [{
     description: 'The current weather in a city',
     parameters: {
       type: 'object',
-      properties: { city: { type: 'string' }, unit: { type: 'string', enum: ['celsius', 'fahrenheit'] } },
+      properties: {
+        city: { type: 'string', enum: ['Paris', 'London', 'Tokyo'] },
+        unit: { type: 'string', enum: ['celsius', 'fahrenheit'] },
+      },
       required: ['city', 'unit'],
       additionalProperties: false,
     },
@@ -69,6 +72,76 @@ test('conversation with an assistant tool_calls message and a tool result', asyn
   assert.equal(text, r.choices[0].message.content);
 });
 
+function checkCall(call) {
+  assert.match(call.id, /^call_/);
+  assert.equal(call.type, 'function');
+  assert.equal(call.function.name, 'get_weather');
+  const args = JSON.parse(call.function.arguments);
+  assert.deepEqual(Object.keys(args).sort(), ['city', 'unit']);
+  assert.ok(['Paris', 'London', 'Tokyo'].includes(args.city), args.city);
+  assert.ok(['celsius', 'fahrenheit'].includes(args.unit), args.unit);
+  return args;
+}
+
+test('round trip: tool_choice required -> tool_calls -> tool result -> answer', async () => {
+  // brown-6m never calls tools by itself: `required` constrains its sampling with a grammar
+  // built from the tool's JSON schema in the template's <tool_call> format.
+  const r = await client.chat.completions.create({
+    model, messages: question, tools, tool_choice: 'required', max_tokens: 200, temperature: 0,
+  });
+  const c = r.choices[0];
+  assert.equal(c.finish_reason, 'tool_calls');
+  assert.equal(c.message.role, 'assistant');
+  assert.equal(c.message.content, null);
+  assert.equal(c.message.tool_calls.length, 1);
+  checkCall(c.message.tool_calls[0]);
+  const followUp = [
+    ...question,
+    c.message,
+    { role: 'tool', tool_call_id: c.message.tool_calls[0].id, content: '{"temperature": 21, "sky": "clear"}' },
+  ];
+  const answer = await client.chat.completions.create({ model, messages: followUp, tools, max_tokens: 8, temperature: 0 });
+  assert.equal(typeof answer.choices[0].message.content, 'string');
+  assert.ok(['stop', 'length'].includes(answer.choices[0].finish_reason));
+  assert.ok(answer.usage.prompt_tokens > r.usage.prompt_tokens, 'the call and its result are in the prompt');
+});
+
+test('streamed tool call: name first, arguments in pieces while generating', async () => {
+  const req = {
+    model, messages: question, tools, max_tokens: 200, temperature: 0,
+    tool_choice: { type: 'function', function: { name: 'get_weather' } },
+  };
+  const whole = await client.chat.completions.create(req);
+  const stream = await client.chat.completions.create({ ...req, stream: true });
+  let id = null;
+  let name = null;
+  let args = '';
+  let argPieces = 0;
+  let finish = null;
+  for await (const chunk of stream) {
+    const choice = chunk.choices[0];
+    if (!choice) continue;
+    for (const tc of choice.delta.tool_calls ?? []) {
+      assert.equal(tc.index, 0);
+      if (tc.id) {
+        assert.equal(id, null, 'the id comes once');
+        id = tc.id;
+        name = tc.function.name;
+      }
+      if (tc.function?.arguments) {
+        args += tc.function.arguments;
+        argPieces++;
+      }
+    }
+    if (choice.finish_reason) finish = choice.finish_reason;
+  }
+  assert.equal(finish, 'tool_calls');
+  const call = { id, type: 'function', function: { name, arguments: args } };
+  checkCall(call);
+  assert.ok(argPieces > 3, `arguments arrived in ${argPieces} pieces`);
+  assert.deepEqual(JSON.parse(args), JSON.parse(whole.choices[0].message.tool_calls[0].function.arguments));
+});
+
 test('bad tool requests are BadRequestErrors', async () => {
   await assert.rejects(
     client.chat.completions.create({
@@ -81,6 +154,12 @@ test('bad tool requests are BadRequestErrors', async () => {
   await assert.rejects(
     client.chat.completions.create({ model, messages: question, tools: [{ type: 'function' }] }),
     (e) => e instanceof OpenAI.BadRequestError && /tools\[0\]/.test(e.message));
+  // A schema feature the grammar compiler lacks fails closed, naming it.
+  const patterned = [{ type: 'function', function: { name: 'f', parameters: {
+    type: 'object', properties: { code: { type: 'string', pattern: '^[A-Z]+$' } } } } }];
+  await assert.rejects(
+    client.chat.completions.create({ model, messages: question, tools: patterned, tool_choice: 'required' }),
+    (e) => e instanceof OpenAI.BadRequestError && /pattern/.test(e.message));
 });
 
 test('ollama chat with tools and a tool result', async () => {

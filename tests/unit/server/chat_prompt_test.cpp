@@ -91,6 +91,13 @@ TEST(ChatPrompt, FamilyFallbackAndThinkOpen) {
   EXPECT_EQ(r->stops, std::vector<std::string>{"<|im_end|>"});
   auto think = ChatPrompter::create("{{ messages[0].content }}<think>\n", std::nullopt, "", "");
   EXPECT_TRUE(think->render(user("q"), ojson())->reasoning_open);
+  // chat_template_kwargs reach the template (Qwen3 / QwQ: enable_thinking).
+  auto qwq = ChatPrompter::create(
+      "<think>\n{% if not enable_thinking %}</think>{% endif %}", std::nullopt, "", "");
+  EXPECT_FALSE(qwq->render(user("q"), ojson())->reasoning_open);
+  auto on = qwq->render(user("q"), ojson(), ojson{{"enable_thinking", true}, {"messages", 1}});
+  ASSERT_TRUE(on.ok()) << on.status().message();
+  EXPECT_TRUE(on->reasoning_open);
 }
 
 }  // namespace

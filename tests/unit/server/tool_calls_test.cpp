@@ -144,7 +144,8 @@ TEST(ToolCalls, PlainTextAndNonCallJsonStayContent) {
   for (const std::string& text :
        {std::string("The jury said <tool in a sentence and [TOOL something"),
         std::string("{\"answer\": 42}"), std::string("{not json at all"),
-        std::string("<tool_call>oops, no JSON</tool_call> after")}) {
+        std::string("<tool_call>oops, no JSON</tool_call> after"),
+        std::string("<tool_call>{\"na\\qme\": \"f\"}</tool_call>")}) {
     ParsedOutput p = parse_chat_output(text, kTools);
     EXPECT_TRUE(p.tool_calls.empty()) << text;
     EXPECT_EQ(p.content, text);
