@@ -7,6 +7,7 @@
 
 #include "kernels/kernels.h"
 #include "kernels/qdot.h"
+#include "kernels/repack.h"
 #include "kernels/ref/matmul_ref.h"
 
 namespace hearth::kernels {
@@ -47,6 +48,7 @@ ActBuffer prepare_activations(ThreadPool& pool, const QdotTable& table, ActType 
 }  // namespace
 
 void matmul(ThreadPool& pool, const Matrix& w, const float* x, int64_t n_tokens, float* y) {
+  if (w.repacked && n_tokens > 0) return matmul_repacked(pool, w, x, n_tokens, y);
   const QdotTable& table = qdot_table(active_isa());
   ActType act;
   RowDotFn dot = nullptr;
