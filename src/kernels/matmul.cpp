@@ -7,8 +7,8 @@
 
 #include "kernels/kernels.h"
 #include "kernels/qdot.h"
-#include "kernels/repack.h"
 #include "kernels/ref/matmul_ref.h"
+#include "kernels/repack.h"
 
 namespace hearth::kernels {
 namespace {

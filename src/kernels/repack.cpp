@@ -57,18 +57,23 @@ size_t block_bytes_of(RepackType t) {
 }
 
 // Byte of the (16 rows x 4 k) group holding row r, value k (k counted within 32 values).
-inline size_t lane_byte(int r, int k) { return static_cast<size_t>(r) * 4 + (k & 3); }
+inline size_t lane_byte(int r, int k) {
+  return static_cast<size_t>(r) * 4 + (k & 3);
+}
 
 // Writes 32 values q (0..15) of row r as Q4_0-order nibbles into qs (256 bytes).
 void put_nibbles32(uint8_t* qs, int r, const uint8_t* q) {
   for (int k = 0; k < 32; ++k) {
     const int g = k / 4;  // 0..7: loads i = g % 4, high nibble when g >= 4
     uint8_t& b = qs[(g % 4) * 64 + lane_byte(r, k)];
-    b = g < 4 ? static_cast<uint8_t>((b & 0xF0) | q[k]) : static_cast<uint8_t>((b & 0x0F) | (q[k] << 4));
+    b = g < 4 ? static_cast<uint8_t>((b & 0xF0) | q[k])
+              : static_cast<uint8_t>((b & 0x0F) | (q[k] << 4));
   }
 }
 
-void put_f16(uint8_t* p, int r, uint16_t h) { std::memcpy(p + 2 * r, &h, 2); }
+void put_f16(uint8_t* p, int r, uint16_t h) {
+  std::memcpy(p + 2 * r, &h, 2);
+}
 
 void pack_q8_0(const uint8_t* src, int r, uint8_t* dst) {
   const auto* b = reinterpret_cast<const quant::BlockQ8_0*>(src);

@@ -27,7 +27,7 @@
 
 namespace hearth::kernels {
 
-inline constexpr int kRepackRows = 16;  // rows interleaved in one row group
+inline constexpr int kRepackRows = 16;   // rows interleaved in one row group
 inline constexpr int kRepackTokens = 8;  // most tokens one kernel call handles
 
 enum class RepackType { kQ8_0 = 0, kQ4_0 = 1, kQ4_K = 2, kQ6_K = 3 };
@@ -35,12 +35,12 @@ inline constexpr int kNumRepackTypes = 4;
 
 struct RepackedMatrix {
   RepackType type = RepackType::kQ8_0;
-  int64_t rows = 0;              // real rows (the last group may be padded)
-  int64_t cols = 0;              // values per row
-  int64_t n_groups = 0;          // ceil(rows / 16)
-  int64_t blocks = 0;            // blocks per row (cols / block size)
-  size_t block_bytes = 0;        // bytes of one 16-row block (see above)
-  AlignedBuffer<uint8_t> data;   // (n_groups, blocks, block_bytes)
+  int64_t rows = 0;             // real rows (the last group may be padded)
+  int64_t cols = 0;             // values per row
+  int64_t n_groups = 0;         // ceil(rows / 16)
+  int64_t blocks = 0;           // blocks per row (cols / block size)
+  size_t block_bytes = 0;       // bytes of one 16-row block (see above)
+  AlignedBuffer<uint8_t> data;  // (n_groups, blocks, block_bytes)
   const uint8_t* group(int64_t g) const { return data.data() + g * blocks * block_bytes; }
 };
 
@@ -59,8 +59,7 @@ bool repack_enabled();
 void release_source_pages(const void* data, size_t bytes);
 
 // y (n_tokens, w.rows) = x (n_tokens, w.cols) * w^T over w.repacked (must be set).
-void matmul_repacked(ThreadPool& pool, const Matrix& w, const float* x, int64_t n_tokens,
-                     float* y);
+void matmul_repacked(ThreadPool& pool, const Matrix& w, const float* x, int64_t n_tokens, float* y);
 
 // One kernel call: out (n_tok, 16) = the 16 rows of one group (blocks 16-row blocks at wg)
 // dotted with n_tok <= kRepackTokens activation rows (act + t * act_stride, in the activation

@@ -33,9 +33,7 @@ int nibble_at(const uint8_t* qs, int r, int k) {
 struct ActQ8_0 {
   const uint8_t* row;
   int64_t blocks;
-  const int8_t* qs(int64_t b) const {
-    return reinterpret_cast<const BlockQ8_0*>(row)[b].qs;
-  }
+  const int8_t* qs(int64_t b) const { return reinterpret_cast<const BlockQ8_0*>(row)[b].qs; }
   float d(int64_t b) const {
     float v;
     std::memcpy(&v, row + blocks * sizeof(BlockQ8_0) + 4 * b, 4);
@@ -51,8 +49,8 @@ struct ActQ8_0 {
 // Q8_0 and Q4_0: per block, sum of q * x in int32, minus the offset (128 for Q8_0's biased
 // form is implicit here since q is read signed; 8 for Q4_0) times the block sum.
 template <bool kQ4>
-void gemm_q32_ref(const uint8_t* wg, int64_t blocks, const uint8_t* act, size_t stride,
-                  int n_tok, float* out) {
+void gemm_q32_ref(const uint8_t* wg, int64_t blocks, const uint8_t* act, size_t stride, int n_tok,
+                  float* out) {
   const size_t bb = kQ4 ? 288 : 544;
   for (int t = 0; t < n_tok; ++t) {
     const ActQ8_0 a{act + t * stride, blocks};
@@ -63,8 +61,8 @@ void gemm_q32_ref(const uint8_t* wg, int64_t blocks, const uint8_t* act, size_t 
         const int8_t* x = a.qs(b);
         int32_t s = 0;
         for (int k = 0; k < 32; ++k) {
-          const int q = kQ4 ? nibble_at(blk, r, k)
-                            : static_cast<int8_t>(blk[(k / 4) * 64 + r * 4 + (k & 3)]);
+          const int q =
+              kQ4 ? nibble_at(blk, r, k) : static_cast<int8_t>(blk[(k / 4) * 64 + r * 4 + (k & 3)]);
           s += q * x[k];
         }
         if (kQ4) s -= 8 * a.bsum(b);
@@ -75,8 +73,8 @@ void gemm_q32_ref(const uint8_t* wg, int64_t blocks, const uint8_t* act, size_t 
   }
 }
 
-void gemm_q4_k_ref(const uint8_t* wg, int64_t blocks, const uint8_t* act, size_t stride,
-                   int n_tok, float* out) {
+void gemm_q4_k_ref(const uint8_t* wg, int64_t blocks, const uint8_t* act, size_t stride, int n_tok,
+                   float* out) {
   for (int t = 0; t < n_tok; ++t) {
     const auto* a = reinterpret_cast<const BlockQ8_K*>(act + t * stride);
     for (int r = 0; r < kRepackRows; ++r) {
@@ -98,8 +96,8 @@ void gemm_q4_k_ref(const uint8_t* wg, int64_t blocks, const uint8_t* act, size_t
   }
 }
 
-void gemm_q6_k_ref(const uint8_t* wg, int64_t blocks, const uint8_t* act, size_t stride,
-                   int n_tok, float* out) {
+void gemm_q6_k_ref(const uint8_t* wg, int64_t blocks, const uint8_t* act, size_t stride, int n_tok,
+                   float* out) {
   for (int t = 0; t < n_tok; ++t) {
     const auto* a = reinterpret_cast<const BlockQ8_K*>(act + t * stride);
     for (int r = 0; r < kRepackRows; ++r) {
@@ -134,8 +132,8 @@ RepackGemmTable make_scalar_table() {
 }
 
 // Activations quantized once: (n_tokens, act_row_bytes), in a buffer reused across calls.
-const uint8_t* quantize_activations(ThreadPool& pool, ActType act, const float* x,
-                                    int64_t n_tokens, int64_t cols, size_t row_bytes) {
+const uint8_t* quantize_activations(ThreadPool& pool, ActType act, const float* x, int64_t n_tokens,
+                                    int64_t cols, size_t row_bytes) {
   thread_local std::vector<uint8_t> storage;  // (n_tokens, row_bytes)
   if (storage.size() < row_bytes * n_tokens) storage.resize(row_bytes * n_tokens);
   uint8_t* out = storage.data();

@@ -1,6 +1,8 @@
 // Repacked GEMM (kernels/repack.h): the scalar kernels over the repacked layout against the
 // GGUF-row matmul, then every SIMD ISA against the scalar repacked path, for every repacked type,
 // odd token counts and row counts that are not a multiple of the 16-row interleave.
+#include "kernels/repack.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,7 +12,6 @@
 
 #include "kernel_test_util.h"
 #include "kernels/kernels.h"
-#include "kernels/repack.h"
 #include "quant/type_traits.h"
 
 namespace hearth::kernels {
@@ -18,7 +19,9 @@ namespace {
 
 using quant::GgmlType;
 
-bool sanitized() { return std::getenv("HEARTH_SANITIZED") != nullptr; }
+bool sanitized() {
+  return std::getenv("HEARTH_SANITIZED") != nullptr;
+}
 
 struct TestMatrix {
   std::vector<uint8_t> bytes;  // (rows, row_bytes)
@@ -31,8 +34,12 @@ TestMatrix random_matrix(GgmlType type, int64_t rows, int64_t cols, std::mt19937
     const auto row = testing::random_row(type, cols, rng);
     tm.bytes.insert(tm.bytes.end(), row.begin(), row.end());
   }
-  tm.m = Matrix{static_cast<uint32_t>(type), tm.bytes.data(), rows, cols,
-                tm.bytes.size() / static_cast<size_t>(rows), nullptr};
+  tm.m = Matrix{static_cast<uint32_t>(type),
+                tm.bytes.data(),
+                rows,
+                cols,
+                tm.bytes.size() / static_cast<size_t>(rows),
+                nullptr};
   return tm;
 }
 
@@ -45,8 +52,7 @@ double max_abs(const std::vector<float>& v) {
 void expect_close(const std::vector<float>& got, const std::vector<float>& want, double tol,
                   const std::string& what) {
   ASSERT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < got.size(); ++i)
-    ASSERT_NEAR(got[i], want[i], tol) << what << " i=" << i;
+  for (size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], want[i], tol) << what << " i=" << i;
 }
 
 TEST(Repack, EveryTypeIsaAndShapeMatchesGgufRowMatmul) {
@@ -66,7 +72,7 @@ TEST(Repack, EveryTypeIsaAndShapeMatchesGgufRowMatmul) {
         const std::string what = std::string(quant::type_traits(type).name) +
                                  " rows=" + std::to_string(rows) +
                                  " n_tokens=" + std::to_string(n_tokens);
-        const auto x = testing::random_floats(n_tokens * cols, rng);  // (n_tokens, cols)
+        const auto x = testing::random_floats(n_tokens * cols, rng);     // (n_tokens, cols)
         std::vector<float> want(n_tokens * rows), ref(n_tokens * rows);  // (n_tokens, rows)
         set_active_isa(Isa::kScalar);
         matmul(pool, tm.m, x.data(), n_tokens, want.data());
