@@ -144,6 +144,8 @@ class File {
 
   // The raw bytes of the whole file (valid while this File lives).
   std::span<const uint8_t> bytes() const { return bytes_; }
+  // True when the bytes are a read-only file mapping owned by this File (open()).
+  bool is_mapped() const { return mapping_ != nullptr; }
 
  private:
   friend class Parser;

@@ -30,7 +30,8 @@ struct Matrix {
   int64_t rows = 0;
   int64_t cols = 0;
   size_t row_bytes = 0;
-  std::shared_ptr<const RepackedMatrix> repacked;  // optional, set by repack_for_gemm()
+  std::shared_ptr<const RepackedMatrix>
+      repacked;  // optional, set by repack_matrix() (kernels/repack.h)
 };
 
 // y (n_tokens, w.rows) = x (n_tokens, w.cols) * w^T, all row-major f32. Activations are

@@ -9,6 +9,7 @@
 #include "kernels/kernels.h"
 #include "kernels/qdot.h"
 #include "kernels/ref/matmul_ref.h"
+#include "kernels/repack.h"
 
 namespace hearth::kernels {
 namespace {
@@ -74,6 +75,7 @@ bool fast_path(const QdotTable& table, const Matrix& w, ActType* act, RowDotFn* 
 }  // namespace
 
 void matmul(ThreadPool& pool, const Matrix& w, const float* x, int64_t n_tokens, float* y) {
+  if (w.repacked && n_tokens > 0) return matmul_repacked(pool, w, x, n_tokens, y);
   const Matrix* ws[1] = {&w};
   float* ys[1] = {y};
   matmul_multi(pool, 1, ws, x, n_tokens, ys);
@@ -83,6 +85,12 @@ void matmul_multi(ThreadPool& pool, int n_mats, const Matrix* const* ws, const f
                   int64_t n_tokens, float* const* ys) {
   constexpr int kMaxMats = 4;
   if (n_mats <= 0 || n_tokens <= 0) return;
+  for (int i = 0; i < n_mats; ++i) {
+    if (ws[i]->repacked == nullptr) continue;
+    // repacked weights have their own tiled kernels (their GGUF pages may have been released)
+    for (int j = 0; j < n_mats; ++j) matmul(pool, *ws[j], x, n_tokens, ys[j]);
+    return;
+  }
   const QdotTable& table = qdot_table(active_isa());
   ActType act = ActType::kF32;
   RowDotFn dots[kMaxMats] = {};
@@ -90,14 +98,14 @@ void matmul_multi(ThreadPool& pool, int n_mats, const Matrix* const* ws, const f
   for (int i = 0; fused && i < n_mats; ++i) {
     ActType a;
     fused = fast_path(table, *ws[i], &a, &dots[i]) && ws[i]->cols == ws[0]->cols &&
-            (i == 0 || a == act) && (n_mats == 1 || ws[i]->repacked == nullptr);
+            (i == 0 || a == act);
     act = a;
   }
   if (!fused && n_mats == 1) {  // a type or shape without a fast row dot
     ref::matmul(pool, *ws[0], x, n_tokens, ys[0]);
     return;
   }
-  if (!fused) {  // mixed activation formats or repacked weights: one matrix at a time
+  if (!fused) {  // mixed activation formats: one matrix at a time
     for (int i = 0; i < n_mats; ++i) matmul(pool, *ws[i], x, n_tokens, ys[i]);
     return;
   }

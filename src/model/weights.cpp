@@ -1,5 +1,6 @@
 #include "model/weights.h"
 
+#include "kernels/repack.h"
 #include "quant/type_traits.h"
 
 namespace hearth::model {
@@ -73,6 +74,7 @@ Result<Weight> bind(const gguf::TensorInfo& t, const WeightSpec& spec, const Mod
 Result<ModelWeights> load_weights(const gguf::File& file, const ModelConfig& config,
                                   std::span<const WeightSpec> table) {
   ModelWeights mw;
+  const bool repack = kernels::repack_enabled();
   mw.layers.resize(config.n_layer);
   for (const WeightSpec& spec : table) {
     const int64_t n = spec.per_layer ? config.n_layer : 1;
@@ -86,6 +88,12 @@ Result<ModelWeights> load_weights(const gguf::File& file, const ModelConfig& con
         continue;
       }
       HEARTH_ASSIGN_OR_RETURN(Weight w, bind(*t, spec, config));
+      // matrices other than the token embedding (which get_rows reads in GGUF form) are
+      // re-laid-out for the tiled GEMM; the copy replaces the mapped pages in memory
+      if (repack && spec.n_dims == 2 && spec.global != &ModelWeights::token_embd) {
+        w.m.repacked = kernels::repack_matrix(w.m);
+        if (w.m.repacked && file.is_mapped()) kernels::release_source_pages(t->data, t->n_bytes);
+      }
       if (spec.per_layer) {
         mw.layers[l].*(spec.layer) = std::move(w);
       } else {

@@ -1,0 +1,133 @@
+// Repacked GEMM (kernels/repack.h): the scalar kernels over the repacked layout against the
+// GGUF-row matmul, then every SIMD ISA against the scalar repacked path, for every repacked type,
+// odd token counts and row counts that are not a multiple of the 16-row interleave.
+#include "kernels/repack.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <random>
+#include <vector>
+
+#include "kernel_test_util.h"
+#include "kernels/kernels.h"
+#include "quant/type_traits.h"
+
+namespace hearth::kernels {
+namespace {
+
+using quant::GgmlType;
+
+bool sanitized() {
+  return std::getenv("HEARTH_SANITIZED") != nullptr;
+}
+
+struct TestMatrix {
+  std::vector<uint8_t> bytes;  // (rows, row_bytes)
+  Matrix m;
+};
+
+TestMatrix random_matrix(GgmlType type, int64_t rows, int64_t cols, std::mt19937& rng) {
+  TestMatrix tm;
+  for (int64_t r = 0; r < rows; ++r) {
+    const auto row = testing::random_row(type, cols, rng);
+    tm.bytes.insert(tm.bytes.end(), row.begin(), row.end());
+  }
+  tm.m = Matrix{static_cast<uint32_t>(type),
+                tm.bytes.data(),
+                rows,
+                cols,
+                tm.bytes.size() / static_cast<size_t>(rows),
+                nullptr};
+  return tm;
+}
+
+double max_abs(const std::vector<float>& v) {
+  double m = 0;
+  for (float x : v) m = std::max(m, std::fabs(static_cast<double>(x)));
+  return m;
+}
+
+void expect_close(const std::vector<float>& got, const std::vector<float>& want, double tol,
+                  const std::string& what) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], want[i], tol) << what << " i=" << i;
+}
+
+TEST(Repack, EveryTypeIsaAndShapeMatchesGgufRowMatmul) {
+  testing::IsaGuard guard;
+  ThreadPool pool(2);
+  std::mt19937 rng(11);
+  const int64_t cols = 512;
+  std::vector<int64_t> token_counts = {1, 3, 7, 64, 129};
+  if (sanitized()) token_counts = {1, 3, 7, 17};
+  for (GgmlType type : {GgmlType::kQ8_0, GgmlType::kQ4_0, GgmlType::kQ4_K, GgmlType::kQ6_K}) {
+    for (int64_t rows : {16, 37}) {  // 37: the last row group is padded
+      const TestMatrix tm = random_matrix(type, rows, cols, rng);
+      Matrix packed = tm.m;
+      packed.repacked = repack_matrix(tm.m);
+      ASSERT_NE(packed.repacked, nullptr) << quant::type_traits(type).name;
+      for (int64_t n_tokens : token_counts) {
+        const std::string what = std::string(quant::type_traits(type).name) +
+                                 " rows=" + std::to_string(rows) +
+                                 " n_tokens=" + std::to_string(n_tokens);
+        const auto x = testing::random_floats(n_tokens * cols, rng);     // (n_tokens, cols)
+        std::vector<float> want(n_tokens * rows), ref(n_tokens * rows);  // (n_tokens, rows)
+        set_active_isa(Isa::kScalar);
+        matmul(pool, tm.m, x.data(), n_tokens, want.data());
+        matmul(pool, packed, x.data(), n_tokens, ref.data());
+        // same quantized activations, same integer sums: only f32 rounding order differs
+        const double tol = 1e-5 * max_abs(want) + 1e-6;
+        expect_close(ref, want, tol, "scalar repacked vs GGUF rows, " + what);
+        for (Isa isa : testing::simd_isas_to_test()) {
+          set_active_isa(isa);
+          std::vector<float> got(n_tokens * rows, NAN);
+          matmul(pool, packed, x.data(), n_tokens, got.data());
+          // the SIMD activation quantizer may round a value differently: 1e-4 relative
+          expect_close(got, ref, 1e-4 * max_abs(ref) + 1e-6,
+                       std::string(isa_name(isa)) + " vs scalar repacked, " + what);
+        }
+      }
+    }
+  }
+}
+
+TEST(Repack, UnsupportedTypesAndShapesAreNotRepacked) {
+  std::mt19937 rng(3);
+  const TestMatrix f16 = random_matrix(GgmlType::kF16, 16, 64, rng);
+  EXPECT_EQ(repack_matrix(f16.m), nullptr);
+  const TestMatrix q5 = random_matrix(GgmlType::kQ5_K, 16, 256, rng);
+  EXPECT_EQ(repack_matrix(q5.m), nullptr);
+  EXPECT_FALSE(repack_supported(static_cast<uint32_t>(GgmlType::kIQ4_XS)));
+  EXPECT_TRUE(repack_supported(static_cast<uint32_t>(GgmlType::kQ4_K)));
+  Matrix empty;
+  empty.type = static_cast<uint32_t>(GgmlType::kQ4_0);
+  EXPECT_EQ(repack_matrix(empty), nullptr);
+}
+
+TEST(Repack, LayoutSizesMatchTheDocumentedBlocks) {
+  std::mt19937 rng(4);
+  const TestMatrix q4k = random_matrix(GgmlType::kQ4_K, 33, 512, rng);
+  const auto p = repack_matrix(q4k.m);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->n_groups, 3);
+  EXPECT_EQ(p->blocks, 2);
+  EXPECT_EQ(p->block_bytes, 2368u);
+  EXPECT_EQ(p->data.size(), 3u * 2 * 2368);
+}
+
+TEST(Repack, EnvironmentSwitch) {
+  const char* saved = std::getenv("HEARTH_REPACK");
+  const std::string keep = saved ? saved : "";
+  setenv("HEARTH_REPACK", "0", 1);
+  EXPECT_FALSE(repack_enabled());
+  setenv("HEARTH_REPACK", "1", 1);
+  EXPECT_TRUE(repack_enabled());
+  unsetenv("HEARTH_REPACK");
+  EXPECT_TRUE(repack_enabled());
+  if (saved) setenv("HEARTH_REPACK", keep.c_str(), 1);
+}
+
+}  // namespace
+}  // namespace hearth::kernels
