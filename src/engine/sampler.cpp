@@ -108,7 +108,30 @@ int32_t pick_token(std::vector<Cand>& c, Request& req) {
 
 }  // namespace
 
-Result<int32_t> sample_token(const float* logits, int n_vocab, Request& req) {
+// The sampled token's log-probability and the top `n_top` alternatives under softmax(logits).
+TokenLogprob token_logprobs(const float* logits, int n_vocab, int32_t token, int n_top) {
+  float mx = *std::max_element(logits, logits + n_vocab);
+  double sum = 0;
+  for (int i = 0; i < n_vocab; ++i) sum += std::exp(static_cast<double>(logits[i] - mx));
+  const float log_z = mx + static_cast<float>(std::log(sum));
+  TokenLogprob out;
+  out.token = token;
+  out.logprob = logits[token] - log_z;
+  std::vector<int32_t> ids(static_cast<size_t>(n_vocab));  // (n_vocab)
+  for (int i = 0; i < n_vocab; ++i) ids[static_cast<size_t>(i)] = i;
+  const size_t k = std::min<size_t>(static_cast<size_t>(std::max(n_top, 0)), ids.size());
+  std::partial_sort(ids.begin(), ids.begin() + static_cast<long>(k), ids.end(),
+                    [&](int32_t a, int32_t b) {
+                      return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
+                    });
+  for (size_t i = 0; i < k; ++i) out.top.emplace_back(ids[i], logits[ids[i]] - log_z);
+  return out;
+}
+
+namespace {
+
+// The sampler chain plus the grammar (when the request has one); -1 when nothing is allowed.
+Result<int32_t> draw_token(const float* logits, int n_vocab, Request& req) {
   std::vector<Cand> c(static_cast<size_t>(n_vocab));  // (n_vocab)
   for (int i = 0; i < n_vocab; ++i) c[static_cast<size_t>(i)] = {i, logits[i]};
   if (req.grammar) {
@@ -126,6 +149,15 @@ Result<int32_t> sample_token(const float* logits, int n_vocab, Request& req) {
         "no token can be sampled: every token the grammar allows has a logit "
         "of -inf (check logit_bias)");
   if (req.grammar) HEARTH_RETURN_IF_ERROR(req.grammar->accept_token(token));
+  return token;
+}
+
+}  // namespace
+
+Result<int32_t> sample_token(const float* logits, int n_vocab, Request& req) {
+  Result<int32_t> token = draw_token(logits, n_vocab, req);
+  if (token.ok() && req.params.logprobs >= 0)
+    req.last_logprob = token_logprobs(logits, n_vocab, *token, req.params.logprobs);
   return token;
 }
 

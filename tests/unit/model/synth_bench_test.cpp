@@ -64,8 +64,12 @@ TEST_P(SynthTypeTest, ShapesTypesLoadAndRun) {
   EXPECT_EQ(t["blk.1.attn_k.weight"]["shape"], nlohmann::json::array({256, 128}));
   EXPECT_EQ(t["blk.0.ffn_down.weight"]["shape"], nlohmann::json::array({768, 256}));
   EXPECT_EQ(t["blk.0.attn_norm.weight"]["type"], "F32");
-  if (type == "f32") EXPECT_EQ(t["blk.0.attn_q.weight"]["type"], "F32");
-  if (type == "q8_0") EXPECT_EQ(t["blk.0.ffn_up.weight"]["type"], "Q8_0");
+  if (type == "f32") {
+    EXPECT_EQ(t["blk.0.attn_q.weight"]["type"], "F32");
+  }
+  if (type == "q8_0") {
+    EXPECT_EQ(t["blk.0.ffn_up.weight"]["type"], "Q8_0");
+  }
   if (type == "q4_k_m") {
     EXPECT_EQ(t["blk.0.attn_q.weight"]["type"], "Q4_K");
     EXPECT_EQ(t["blk.1.ffn_down.weight"]["type"], "Q6_K");
