@@ -162,6 +162,20 @@ Result<int> Server::bind(const std::string& host, int port) {
   return bound;
 }
 
+std::shared_ptr<const grammar::TokenTrie> Server::token_trie() {
+  std::call_once(trie_once_, [this] {
+    const int n = tokenizer_.n_vocab();
+    std::vector<std::string> pieces(static_cast<size_t>(n));  // (n_vocab)
+    std::vector<int32_t> eog;
+    for (int32_t t = 0; t < n; ++t) {
+      pieces[static_cast<size_t>(t)] = tokenizer_.token_piece(t);
+      if (tokenizer_.is_eog(t)) eog.push_back(t);
+    }
+    trie_ = grammar::TokenTrie::build(pieces, std::move(eog));
+  });
+  return trie_;
+}
+
 void Server::run() {
   http_->listen_after_bind();
 }
@@ -201,6 +215,8 @@ bool submit_prompt(Server& server, const std::string& prompt, bool add_special,
     req->prompt = tokens;
     req->params = params;
     if (params.seed >= 0) req->params.seed = params.seed + i;  // distinct, reproducible choices
+    if (params.grammar)
+      req->grammar = grammar::Constraint::create(params.grammar, server.token_trie());
     auto sink = std::make_shared<ChannelSink>(server.metrics(), out->channel, i);
     req->sink = sink;
     Status st = server.engine().submit(req);
