@@ -130,8 +130,16 @@ TokenLogprob token_logprobs(const float* logits, int n_vocab, int32_t token, int
 
 namespace {
 
-// The sampler chain plus the grammar (when the request has one); -1 when nothing is allowed.
-Result<int32_t> draw_token(const float* logits, int n_vocab, Request& req) {
+// Records the log-probabilities the request asked for (of the raw distribution, as OpenAI reports).
+int32_t finish_sample(const float* logits, int n_vocab, int32_t token, Request& req) {
+  if (req.params.logprobs >= 0)
+    req.last_logprob = token_logprobs(logits, n_vocab, token, req.params.logprobs);
+  return token;
+}
+
+}  // namespace
+
+Result<int32_t> sample_token(const float* logits, int n_vocab, Request& req) {
   std::vector<Cand> c(static_cast<size_t>(n_vocab));  // (n_vocab)
   for (int i = 0; i < n_vocab; ++i) c[static_cast<size_t>(i)] = {i, logits[i]};
   if (req.grammar) {
@@ -140,7 +148,7 @@ Result<int32_t> draw_token(const float* logits, int n_vocab, Request& req) {
     // two steps together draw exactly from the distribution restricted to the allowed tokens.
     std::vector<Cand> unmasked = c;  // (n_vocab)
     const int32_t first = pick_token(unmasked, req);
-    if (first >= 0 && req.grammar->accept_token(first).ok()) return first;
+    if (first >= 0 && req.grammar->accept_token(first).ok()) return finish_sample(logits, n_vocab, first, req);
     HEARTH_RETURN_IF_ERROR(apply_grammar(c, req));
   }
   const int32_t token = pick_token(c, req);
@@ -149,16 +157,7 @@ Result<int32_t> draw_token(const float* logits, int n_vocab, Request& req) {
         "no token can be sampled: every token the grammar allows has a logit "
         "of -inf (check logit_bias)");
   if (req.grammar) HEARTH_RETURN_IF_ERROR(req.grammar->accept_token(token));
-  return token;
-}
-
-}  // namespace
-
-Result<int32_t> sample_token(const float* logits, int n_vocab, Request& req) {
-  Result<int32_t> token = draw_token(logits, n_vocab, req);
-  if (token.ok() && req.params.logprobs >= 0)
-    req.last_logprob = token_logprobs(logits, n_vocab, *token, req.params.logprobs);
-  return token;
+  return finish_sample(logits, n_vocab, token, req);
 }
 
 }  // namespace hearth::engine
