@@ -33,6 +33,9 @@ struct SamplingParams {
   std::vector<std::string> stop;
   bool ignore_eos = false;
   std::map<int32_t, float> logit_bias;
+  // Structured output: the server attaches a grammar::Constraint over this grammar to each
+  // request (Request::grammar). Built by grammar::compile_json_schema / Grammar::parse.
+  std::shared_ptr<const grammar::Grammar> grammar;
   // -1: off. >= 0: record each sampled token's log-probability and this many most likely
   // alternatives (log-softmax of the model's raw logits, before bias / penalties / temperature).
   int logprobs = -1;

@@ -144,6 +144,9 @@ void handle_generate(Server& s, const httplib::Request& hreq, httplib::Response&
   engine::SamplingParams params;
   if (!read_options(body, s.engine().config().sched.max_model_len, &params, &err))
     return ollama_error(res, 400, err);
+  std::string structured_param;
+  if (!read_structured_output(hreq.body, true, &params, &err, &structured_param))
+    return ollama_error(res, 400, err);
   std::string prompt;
   ojson messages = ojson::array(), tools;
   OutputOptions out_opt;

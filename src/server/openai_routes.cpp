@@ -291,6 +291,9 @@ void handle_completion(Server& s, const httplib::Request& hreq, httplib::Respons
   if (!read_openai_request(body, chat, &oreq, &perr))
     return openai_error(res, 400, perr.message, perr.param);
   engine::SamplingParams& params = oreq.params;
+  std::string structured_param;
+  if (!read_structured_output(hreq.body, false, &params, &err, &structured_param))
+    return openai_error(res, 400, err, structured_param);
   RenderedPrompt prompt;
   OutputOptions out_opt;
   std::shared_ptr<const grammar::Grammar> grammar;  // tool_choice required / named

@@ -162,23 +162,23 @@ Result<int> Server::bind(const std::string& host, int port) {
   return bound;
 }
 
+std::shared_ptr<const grammar::TokenTrie> Server::token_trie() {
+  std::call_once(trie_once_, [this] {
+    const int n = tokenizer_.n_vocab();
+    std::vector<std::string> pieces(static_cast<size_t>(n));  // (n_vocab)
+    std::vector<int32_t> eog;
+    for (int32_t t = 0; t < n; ++t) {
+      pieces[static_cast<size_t>(t)] = tokenizer_.token_piece(t);
+      if (tokenizer_.is_eog(t)) eog.push_back(t);
+    }
+    trie_ = grammar::TokenTrie::build(pieces, std::move(eog));
+  });
+  return trie_;
+}
+
 std::unique_ptr<grammar::Constraint> Server::make_constraint(
     std::shared_ptr<const grammar::Grammar> g) {
-  std::shared_ptr<const grammar::TokenTrie> trie;
-  {
-    std::lock_guard<std::mutex> lock(trie_mu_);
-    if (!trie_) {
-      std::vector<std::string> pieces(static_cast<size_t>(tokenizer_.n_vocab()));  // (n_vocab)
-      std::vector<int32_t> eog;
-      for (int32_t t = 0; t < tokenizer_.n_vocab(); ++t) {
-        pieces[static_cast<size_t>(t)] = tokenizer_.token_piece(t);
-        if (tokenizer_.is_eog(t)) eog.push_back(t);
-      }
-      trie_ = grammar::TokenTrie::build(pieces, std::move(eog));
-    }
-    trie = trie_;
-  }
-  return grammar::Constraint::create(std::move(g), std::move(trie));
+  return grammar::Constraint::create(std::move(g), token_trie());
 }
 
 void Server::run() {
@@ -220,7 +220,8 @@ bool submit_prompt(Server& server, const std::string& prompt, bool add_special,
     req->prompt = tokens;
     req->params = params;
     if (params.seed >= 0) req->params.seed = params.seed + i;  // distinct, reproducible choices
-    if (grammar) req->grammar = server.make_constraint(grammar);
+    // a tool-call grammar (tool_choice required / named) or the request's structured output
+    if (auto g = grammar ? grammar : params.grammar) req->grammar = server.make_constraint(g);
     auto sink = std::make_shared<ChannelSink>(server.metrics(), out->channel, i);
     req->sink = sink;
     Status st = server.engine().submit(req);

@@ -91,6 +91,8 @@ class Server {
   engine::Engine& engine() { return engine_; }
   const Tokenizer& tokenizer() const { return tokenizer_; }
   Metrics& metrics() { return *metrics_; }
+  // The vocabulary's token trie for grammar masks, built on first use and shared by requests.
+  std::shared_ptr<const grammar::TokenTrie> token_trie();
   bool ready() const { return ready_; }
 
  private:
@@ -101,14 +103,21 @@ class Server {
   const Tokenizer& tokenizer_;
   ChatFormat format_;
   std::unique_ptr<ChatPrompter> prompter_;
-  std::mutex trie_mu_;
-  std::shared_ptr<const grammar::TokenTrie> trie_;  // (n_vocab) token texts, for grammars
   std::unique_ptr<httplib::Server> http_;
   std::unique_ptr<Metrics> metrics_;
   std::atomic<bool> ready_{false};
   std::atomic<bool> draining_{false};
   std::atomic<int> in_flight_{0};
+  std::once_flag trie_once_;
+  std::shared_ptr<const grammar::TokenTrie> trie_;
 };
+
+// Structured output fields of a request body (raw text, parsed keeping key order so properties
+// are generated in schema order): OpenAI response_format {type: text | json_object | json_schema}
+// and grammar (GBNF); Ollama format ("json" or a schema) and grammar. Sets params->grammar; false
+// with a message (and the parameter's name) for a bad or unsupported schema / grammar.
+bool read_structured_output(const std::string& raw_body, bool ollama,
+                            engine::SamplingParams* params, std::string* err, std::string* param);
 
 // Route registration (openai_routes.cpp, ollama_routes.cpp).
 void register_openai_routes(httplib::Server& http, Server& server);
