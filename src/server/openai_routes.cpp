@@ -87,6 +87,11 @@ bool read_openai_params(const json& body, engine::SamplingParams* p, std::string
       p->logit_bias[static_cast<int32_t>(tok)] = v.get<float>();
     }
   }
+  if (body.contains("ignore_eos") && !body["ignore_eos"].is_null()) {  // llama.cpp extension
+    if (!body["ignore_eos"].is_boolean())
+      return *err = "'ignore_eos' must be true or false", *param = "ignore_eos", false;
+    p->ignore_eos = body["ignore_eos"].get<bool>();
+  }
   if (body.value("logprobs", false) == true)
     return *err = "'logprobs' is not supported yet", *param = "logprobs", false;
   return true;
