@@ -351,7 +351,12 @@ int cmd_bench_serve(int argc, char** argv) {
     if (!prompts.ok()) return fail("bench serve", prompts.status());
     o.seed += 7919;  // fresh prompts per level: no prefix-cache hits across levels
     results.push_back(run_level(o, c, *prompts));
-    if (!o.json_out) std::fprintf(stderr, "level %d done\n", c);
+    const LevelResult& L = results.back();  // progress: a long run can be read level by level
+    std::fprintf(stderr,
+                 "concurrency %d: %d requests in %.2f s, %.3f req/s, %.2f gen t/s, ttft p50 %.0f "
+                 "ms p99 %.0f ms, itl p50 %.1f ms p99 %.1f ms, %d errors\n",
+                 L.concurrency, L.requests, L.wall_s, L.req_per_s, L.gen_tok_per_s, L.ttft_p50_ms,
+                 L.ttft_p99_ms, L.itl_p50_ms, L.itl_p99_ms, L.errors);
   }
   print_levels(o, results);
   for (const LevelResult& L : results)
