@@ -8,6 +8,7 @@ PACKAGES=(
   nlohmann-json3-dev libcpp-httplib-dev libcli11-dev libpcre2-dev libicu-dev
   libssl-dev libsqlite3-dev
   python3 python3-jinja2
+  nodejs npm                                          # tests/clients: official npm clients
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -21,4 +22,11 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
   echo "setup: all packages present"
+fi
+# The npm clients the test suite runs (tests/clients, exact versions from package-lock.json).
+cd "$(dirname "$0")/../tests/clients"
+if [[ ! -d node_modules || package-lock.json -nt node_modules ]]; then
+  echo "setup: npm ci in tests/clients"
+  npm ci --no-audit --no-fund --loglevel=error
+  touch node_modules
 fi

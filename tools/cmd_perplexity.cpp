@@ -13,33 +13,10 @@
 #include "core/mapped_file.h"
 #include "kld_file.h"
 #include "model_loader.h"
+#include "ppl_util.h"
 
 namespace hearth::tools {
 namespace {
-
-struct Accumulator {
-  double nll = 0, nll2 = 0;
-  int64_t count = 0;
-  void add(double v) {
-    nll += v;
-    nll2 += v * v;
-    ++count;
-  }
-  double ppl() const { return std::exp(nll / count); }
-  double ppl_err() const {  // llama.cpp: stderr of the mean NLL, scaled by PPL
-    double mean = nll / count, var = nll2 / count - mean * mean;
-    return var > 0 && count > 1 ? std::sqrt(var / (count - 1)) * ppl() : 0.0;
-  }
-};
-
-// log p(token) under softmax(logits (n_vocab)), in double.
-double log_prob(std::span<const float> logits, int32_t token) {
-  float max_logit = logits[0];
-  for (float l : logits) max_logit = std::max(max_logit, l);
-  double sum = 0;
-  for (float l : logits) sum += std::exp(static_cast<double>(l - max_logit));
-  return static_cast<double>(logits[token] - max_logit) - std::log(sum);
-}
 
 struct PplArgs {
   std::string model_path, text_path, kld_base, kld_compare;
@@ -62,14 +39,13 @@ int run_perplexity(const PplArgs& a, LoadedModel& lm, const std::vector<int32_t>
 
   ThreadPool pool(resolve_threads(a.threads, *lm.model));
   model::Session session(*lm.model, pool, n_ctx);
-  Accumulator acc;
+  PplAccumulator acc;
   KldStats kld;
   std::fprintf(stderr, "perplexity: %lld chunks of %d tokens, scoring the last %lld of each\n",
                static_cast<long long>(n_chunk), a.n_ctx, static_cast<long long>(n_ctx - 1 - first));
   auto t0 = std::chrono::steady_clock::now();
   for (int64_t c = 0; c < n_chunk; ++c) {
-    std::vector<int32_t> chunk(tokens.begin() + c * n_ctx, tokens.begin() + (c + 1) * n_ctx);
-    if (lm.tokenizer->add_bos()) chunk[0] = lm.tokenizer->bos();
+    std::vector<int32_t> chunk = text_chunk(tokens, c, n_ctx, *lm.tokenizer);
     session.truncate(0);
     if (Status s = session.eval(chunk, model::Logits::kAll); !s.ok()) return fail("perplexity", s);
     for (int64_t j = first; j < n_ctx - 1; ++j) {

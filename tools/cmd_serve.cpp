@@ -1,13 +1,16 @@
 // `hearth serve -m MODEL [--host 127.0.0.1] [--port 8080] [--parallel N] [--ctx N] [--api-key KEY]
-//  [--chat-format NAME] [--kv-tokens N] [--threads N] [--memory SIZE] [--no-prefix-cache]`: the
-//  OpenAI- and Ollama-compatible server. Every engine step is one batched forward pass over all
-//  running requests, with K/V in one paged store (engine/model_forward.h) sized by the fit plan:
-//  context x parallel tokens unless --kv-tokens says otherwise.
+//  [--chat-format NAME] [--chat-template-file FILE] [--kv-tokens N] [--threads N]
+//  [--memory SIZE] [--no-prefix-cache]`: the OpenAI- and Ollama-compatible server. Every engine
+//  step is one batched forward pass over all running requests, with K/V in one paged store
+//  (engine/model_forward.h) sized by the fit plan: context x parallel tokens unless --kv-tokens
+//  says otherwise.
 // Ready when GET /health answers 200. SIGTERM / SIGINT: new generations get 503, the streams in
 // flight finish, then the process exits.
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <thread>
 
@@ -31,7 +34,7 @@ constexpr int64_t kMaxDefaultCtx = 4096;  // context chosen when --ctx is not gi
 constexpr int64_t kMaxParallel = 64;      // sequences chosen when --parallel is not given, at most
 
 struct ServeOptions {
-  std::string model, host = "127.0.0.1", api_key, chat_format, memory;
+  std::string model, host = "127.0.0.1", api_key, chat_format, chat_template_file, memory;
   int port = 8080, parallel = 0, ctx = 0, kv_tokens = 0, threads = 0;  // 0: chosen by the plan
   bool no_prefix_cache = false;
 };
@@ -90,6 +93,16 @@ int run_serve(const ServeOptions& o) {
       return fail("serve", invalid_argument("unknown --chat-format '", o.chat_format,
                                             "' (chatml, llama-2, llama-3, mistral, gemma, phi-3)"));
   }
+  std::string chat_template;
+  if (!o.chat_template_file.empty()) {
+    std::ifstream in(o.chat_template_file, std::ios::binary);
+    if (!in)
+      return fail("serve", not_found("cannot read --chat-template-file ", o.chat_template_file));
+    chat_template.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    auto parsed = server::ChatPrompter::create(chat_template, forced, "", "");
+    if (!parsed.ok())
+      return fail("serve", invalid_argument(o.chat_template_file, ": ", parsed.status().message()));
+  }
   // Refused before loading when the setup cannot fit; what was not given is chosen to fit.
   auto plan = plan_context(o.model, o.ctx, o.parallel, o.memory, kMaxDefaultCtx, kMaxParallel);
   if (!plan.ok()) return fail("serve", plan.status());
@@ -122,6 +135,7 @@ int run_serve(const ServeOptions& o) {
   sc.parallel = parallel;
   sc.api_key = o.api_key;
   sc.chat_format = forced;
+  sc.chat_template = chat_template;
   server::Server srv(sc, engine, tokenizer);
   auto port = srv.bind(o.host, o.port);
   if (!port.ok()) return fail("serve", port.status());
@@ -140,8 +154,7 @@ int run_serve(const ServeOptions& o) {
       "cache %s, chat %s, needs %s of %s)\n",
       info.name.c_str(), o.host.c_str(), *port, ctx, parallel, ec.n_blocks,
       fit::format_bytes(forward.storage().shape().bytes()).c_str(), ec.prefix_cache ? "on" : "off",
-      server::chat_format_name(srv.chat_format()),
-      fit::format_bytes(plan->memory.total_bytes).c_str(),
+      srv.prompter().describe().c_str(), fit::format_bytes(plan->memory.total_bytes).c_str(),
       fit::format_bytes(plan->memory_bytes).c_str());
   std::fflush(stdout);
   srv.run();
@@ -174,7 +187,10 @@ int cmd_serve(int argc, char** argv) {
   app.add_option("--threads", o.threads, "compute threads (default: all cores)");
   app.add_option("--api-key", o.api_key, "require 'Authorization: Bearer KEY'");
   app.add_option("--chat-format", o.chat_format,
-                 "chatml | llama-2 | llama-3 | mistral | gemma | phi-3 (default: from the model)");
+                 "chatml | llama-2 | llama-3 | mistral | gemma | phi-3: a fixed format instead of "
+                 "the model's Jinja chat template");
+  app.add_option("--chat-template-file", o.chat_template_file,
+                 "a Jinja chat template to use instead of the model's (tokenizer.chat_template)");
   if (int rc = parse_cli(app, argc, argv); rc >= 0) return rc;
   return run_serve(o);
 }

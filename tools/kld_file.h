@@ -42,6 +42,25 @@ inline void log_softmax(std::span<const float> logits, std::vector<double>& out)
   for (size_t i = 0; i < logits.size(); ++i) out[i] = logits[i] - lse;
 }
 
+// Adds the KL divergence KL(base || logits) and top-1 agreement of one position to `stats`.
+// base, logits: (n_vocab); lp_base, lp: scratch.
+inline void kld_add(std::span<const float> base, std::span<const float> logits,
+                    std::vector<double>& lp_base, std::vector<double>& lp, KldStats& stats) {
+  log_softmax(base, lp_base);
+  log_softmax(logits, lp);
+  double kl = 0;
+  size_t top_base = 0, top = 0;
+  for (size_t i = 0; i < lp.size(); ++i) {
+    kl += std::exp(lp_base[i]) * (lp_base[i] - lp[i]);
+    if (lp_base[i] > lp_base[top_base]) top_base = i;
+    if (lp[i] > lp[top]) top = i;
+  }
+  stats.sum += kl;
+  stats.sum2 += kl * kl;
+  ++stats.count;
+  stats.same_top += top == top_base;
+}
+
 struct FileCloser {
   void operator()(FILE* f) const { std::fclose(f); }
 };
@@ -115,20 +134,8 @@ class KldReader {
       return corrupt_file(path_, " ends early");
     base_.resize(row_.size());
     for (size_t i = 0; i < row_.size(); ++i) base_[i] = fp16_to_float(row_[i]);
-    log_softmax(base_, lp_base_);
-    log_softmax(logits, lp_);
-    double kl = 0;
-    size_t top_base = 0, top = 0;
-    for (size_t i = 0; i < lp_.size(); ++i) {
-      kl += std::exp(lp_base_[i]) * (lp_base_[i] - lp_[i]);
-      if (lp_base_[i] > lp_base_[top_base]) top_base = i;
-      if (lp_[i] > lp_[top]) top = i;
-    }
     (void)target;
-    stats.sum += kl;
-    stats.sum2 += kl * kl;
-    ++stats.count;
-    stats.same_top += top == top_base;
+    kld_add(base_, logits, lp_base_, lp_, stats);
     return Status::Ok();
   }
 

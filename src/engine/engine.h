@@ -45,6 +45,8 @@ struct EngineStats {
 // Samples one token from logits (n_vocab) with the request's parameters and RNG (sampler.cpp).
 int32_t sample_token(const float* logits, int n_vocab, Request& req);
 uint64_t seed_rng(int64_t seed);  // seed < 0: a random seed
+// log softmax(logits)[token] and the n_top most likely tokens with theirs (best first).
+TokenLogprob token_logprobs(const float* logits, int n_vocab, int32_t token, int n_top);
 
 class Engine {
  public:
@@ -86,7 +88,7 @@ class Engine {
   std::vector<std::shared_ptr<Request>> inbox_;
   bool wake_ = false, stopping_ = false;
   RequestId next_id_ = 1;
-  int num_queued_ = 0;  // waiting in the scheduler (updated by the engine thread) + inbox
+  int num_queued_ = 0;    // waiting in the scheduler (updated by the engine thread) + inbox
   EngineStats stats_;     // published snapshot, guarded by mu_
   EngineStats counters_;  // engine thread only; copied into stats_ by update_stats()
   std::thread thread_;

@@ -32,6 +32,16 @@ struct SamplingParams {
   std::vector<std::string> stop;
   bool ignore_eos = false;
   std::map<int32_t, float> logit_bias;
+  // -1: off. >= 0: record each sampled token's log-probability and this many most likely
+  // alternatives (log-softmax of the model's raw logits, before bias / penalties / temperature).
+  int logprobs = -1;
+};
+
+// The log-probabilities of one sampled token (SamplingParams::logprobs >= 0).
+struct TokenLogprob {
+  int32_t token = -1;
+  float logprob = 0;
+  std::vector<std::pair<int32_t, float>> top;  // (logprobs) best first
 };
 
 enum class FinishReason { kNone, kStop, kLength, kCancelled, kError };
@@ -66,9 +76,10 @@ struct Request {
   int num_prefix_hit = 0;  // prompt tokens served by the prefix cache (last admission)
   int num_preemptions = 0;
   FinishReason finish = FinishReason::kNone;
-  std::string text;         // detokenized output so far (for stop strings)
-  size_t text_emitted = 0;  // bytes of `text` already sent to the sink
-  uint64_t rng_state = 0;   // per-request sampler RNG (same seed -> same text in any batch)
+  std::string text;           // detokenized output so far (for stop strings)
+  size_t text_emitted = 0;    // bytes of `text` already sent to the sink
+  uint64_t rng_state = 0;     // per-request sampler RNG (same seed -> same text in any batch)
+  TokenLogprob last_logprob;  // of the latest sampled token, when params.logprobs >= 0
   Clock::time_point t_arrival = Clock::now(), t_first_token{}, t_last_token{}, t_finish{};
 
   int num_tokens() const { return static_cast<int>(prompt.size() + output.size()); }

@@ -36,15 +36,8 @@ void apply_penalties(std::vector<Cand>& c, const Request& req) {
   }
 }
 
-}  // namespace
-
-uint64_t seed_rng(int64_t seed) {
-  if (seed >= 0) return static_cast<uint64_t>(seed);
-  std::random_device rd;
-  return (static_cast<uint64_t>(rd()) << 32) ^ rd();
-}
-
-int32_t sample_token(const float* logits, int n_vocab, Request& req) {
+// The sampler chain: bias, penalties, then greedy or top-k / top-p / min-p and a seeded draw.
+int32_t draw_token(const float* logits, int n_vocab, Request& req) {
   const SamplingParams& p = req.params;
   std::vector<Cand> c(static_cast<size_t>(n_vocab));  // (n_vocab)
   for (int i = 0; i < n_vocab; ++i) c[static_cast<size_t>(i)] = {i, logits[i]};
@@ -87,6 +80,41 @@ int32_t sample_token(const float* logits, int n_vocab, Request& req) {
     if ((r -= prob[i]) <= 0) return c[i].id;
   }
   return c[keep - 1].id;
+}
+
+}  // namespace
+
+uint64_t seed_rng(int64_t seed) {
+  if (seed >= 0) return static_cast<uint64_t>(seed);
+  std::random_device rd;
+  return (static_cast<uint64_t>(rd()) << 32) ^ rd();
+}
+
+// The sampled token's log-probability and the top `n_top` alternatives under softmax(logits).
+TokenLogprob token_logprobs(const float* logits, int n_vocab, int32_t token, int n_top) {
+  float mx = *std::max_element(logits, logits + n_vocab);
+  double sum = 0;
+  for (int i = 0; i < n_vocab; ++i) sum += std::exp(static_cast<double>(logits[i] - mx));
+  const float log_z = mx + static_cast<float>(std::log(sum));
+  TokenLogprob out;
+  out.token = token;
+  out.logprob = logits[token] - log_z;
+  std::vector<int32_t> ids(static_cast<size_t>(n_vocab));  // (n_vocab)
+  for (int i = 0; i < n_vocab; ++i) ids[static_cast<size_t>(i)] = i;
+  const size_t k = std::min<size_t>(static_cast<size_t>(std::max(n_top, 0)), ids.size());
+  std::partial_sort(ids.begin(), ids.begin() + static_cast<long>(k), ids.end(),
+                    [&](int32_t a, int32_t b) {
+                      return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
+                    });
+  for (size_t i = 0; i < k; ++i) out.top.emplace_back(ids[i], logits[ids[i]] - log_z);
+  return out;
+}
+
+int32_t sample_token(const float* logits, int n_vocab, Request& req) {
+  const int32_t token = draw_token(logits, n_vocab, req);
+  if (req.params.logprobs >= 0)
+    req.last_logprob = token_logprobs(logits, n_vocab, token, req.params.logprobs);
+  return token;
 }
 
 }  // namespace hearth::engine

@@ -23,6 +23,8 @@ struct QuantScheme {
   // Perplexity increase on Llama-3-8B (wikitext) as llama.cpp's llama-quantize lists it (F16 and
   // BF16: on Mistral-7B); nullopt: not published there.
   std::optional<double> llama3_8b_ppl_increase;
+  // GGUF general.file_type (llama_ftype) of a file quantized with this scheme.
+  int64_t file_type = 0;
 };
 
 // All schemes, highest quality first (the order `best quantization that fits` tries them in).
@@ -32,8 +34,13 @@ Result<const QuantScheme*> find_scheme(std::string_view name);
 
 // The type llama-quantize gives `tensor` of a model of `shape` under `scheme` (its rules, see
 // docs/FIT.md). Tensors that are never quantized (norms, biases, the MoE router) keep their type.
+// `has_imatrix`: an importance matrix is used (a few rules depend on it: Q4_0 / Q5_0 / IQ4_*
+// ffn_down in the first eighth of the layers).
 uint32_t scheme_tensor_type(const QuantScheme& scheme, const ModelShape& shape,
-                            const TensorDesc& tensor);
+                            const TensorDesc& tensor, bool has_imatrix = false);
+// Whether llama-quantize converts `tensor` at all (2-D+ "*weight" tensors except norms, the MoE
+// router and position embeddings); the others are copied as they are.
+bool is_quantizable(const TensorDesc& tensor);
 
 // Re-types every tensor for `scheme` and recomputes its bytes.
 Result<std::vector<TensorDesc>> apply_scheme(const QuantScheme& scheme, const ModelShape& shape,

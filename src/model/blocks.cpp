@@ -5,6 +5,7 @@
 #include "kernels/attention.h"
 #include "kernels/kernels.h"
 #include "kernels/vec.h"
+#include "model/observer.h"
 
 namespace hearth::model {
 
@@ -16,6 +17,7 @@ void rms_norm_rows(const float* x, const Weight& weight, float eps, int64_t n_ro
 
 void linear(ThreadPool& pool, const Weight& w, const Weight& bias, const float* x, int64_t n_tokens,
             float* y) {
+  observe_matmul(w.m, x, n_tokens);
   kernels::matmul(pool, w.m, x, n_tokens, y);
   if (!bias.present()) return;
   for (int64_t t = 0; t < n_tokens; ++t)
@@ -97,9 +99,12 @@ void swiglu_ffn(const LayerContext& ctx, const float* xn, float* out) {
   const int64_t n = ctx.n_tokens, n_ff = ctx.config.n_ff;
   std::vector<float> gate(n * n_ff);  // (n_tokens, n_ff)
   std::vector<float> up(n * n_ff);    // (n_tokens, n_ff)
+  observe_matmul(ctx.w.w_gate.m, xn, n);
+  observe_matmul(ctx.w.w_up.m, xn, n);
   kernels::matmul(ctx.pool, ctx.w.w_gate.m, xn, n, gate.data());
   kernels::matmul(ctx.pool, ctx.w.w_up.m, xn, n, up.data());
   kernels::silu_mul(gate.data(), up.data(), n * n_ff, gate.data());
+  observe_matmul(ctx.w.w_down.m, gate.data(), n);
   kernels::matmul(ctx.pool, ctx.w.w_down.m, gate.data(), n, out);
 }
 

@@ -1,9 +1,12 @@
 // Ollama-compatible routes: /api/generate, /api/chat (NDJSON streaming, final statistics in ns),
 // /api/tags, /api/show, /api/ps, /api/version, GET/HEAD /.
 #include "server/stream.h"
+#include "server/tool_calls.h"
 
 namespace hearth::server {
 namespace {
+
+using ojson = nlohmann::ordered_json;
 
 // Reads `options` {num_ctx, num_predict, temperature, top_k, top_p, min_p, repeat_penalty, seed,
 // stop, ...}; returns false with a message on a wrongly typed option.
@@ -51,13 +54,36 @@ bool read_options(const json& body, int n_ctx, engine::SamplingParams* p, std::s
   return true;
 }
 
+json ollama_tool_calls(const std::vector<ParsedToolCall>& calls) {
+  json out = json::array();
+  for (const ParsedToolCall& c : calls) {
+    json args = json::parse(c.arguments, nullptr, false);
+    out.push_back(
+        {{"function",
+          {{"name", c.name}, {"arguments", args.is_discarded() ? json(c.arguments) : args}}}});
+  }
+  return out;
+}
+
+// NDJSON lines; for /api/chat the text goes through a ChatOutputStreamer (tool calls are sent
+// whole, in one line before the final one, as Ollama does).
 class OllamaFormatter : public StreamFormatter {
  public:
-  OllamaFormatter(bool chat, std::string model) : chat_(chat), model_(std::move(model)) {}
-  std::string chunk(const std::string& text) override { return dump(line(text, false)) + "\n"; }
+  OllamaFormatter(bool chat, std::string model, OutputOptions opt = {})
+      : chat_(chat), model_(std::move(model)), streamer_(opt) {}
+  std::string chunk(const StreamEvent& ev) override {
+    if (!chat_) return dump(line(ev.text, false)) + "\n";
+    return deltas(streamer_.feed(ev.text));
+  }
   std::string finish(const StreamEvent& ev, const RequestTotals& t) override {
     if (ev.reason == engine::FinishReason::kError)
       return dump(json{{"error", ev.error.message()}}) + "\n";
+    std::string out = chat_ ? deltas(streamer_.finish()) : "";
+    if (!calls_.empty()) {
+      json j = line("", false);
+      j["message"]["tool_calls"] = ollama_tool_calls(calls_);
+      out += dump(j) + "\n";
+    }
     json j = line("", true);
     j["done_reason"] = ev.reason == engine::FinishReason::kLength ? "length" : "stop";
     j["total_duration"] = t.total_ns;
@@ -66,7 +92,7 @@ class OllamaFormatter : public StreamFormatter {
     j["prompt_eval_duration"] = t.prompt_ns;
     j["eval_count"] = t.completion_tokens;
     j["eval_duration"] = t.eval_ns;
-    return dump(j) + "\n";
+    return out + dump(j) + "\n";
   }
   json line(const std::string& text, bool done) const {
     json j = {{"model", model_}, {"created_at", iso8601_now()}};
@@ -79,8 +105,25 @@ class OllamaFormatter : public StreamFormatter {
   }
 
  private:
+  std::string deltas(const std::vector<ChatDelta>& ds) {
+    std::string out;
+    for (const ChatDelta& d : ds) {
+      if (d.tool_index >= 0) {
+        if (!d.tool_id.empty()) calls_.push_back({d.tool_name, "", true, false});
+        calls_[static_cast<size_t>(d.tool_index)].arguments += d.arguments;
+        continue;
+      }
+      json j = line(d.content, false);
+      if (!d.reasoning.empty()) j["message"]["thinking"] = d.reasoning;
+      out += dump(j) + "\n";
+    }
+    return out;
+  }
+
   bool chat_;
   std::string model_;
+  ChatOutputStreamer streamer_;
+  std::vector<ParsedToolCall> calls_;
 };
 
 bool check_model(Server& s, const json& body, httplib::Response& res) {
@@ -102,16 +145,17 @@ void handle_generate(Server& s, const httplib::Request& hreq, httplib::Response&
   if (!read_options(body, s.engine().config().sched.max_model_len, &params, &err))
     return ollama_error(res, 400, err);
   std::string prompt;
-  std::vector<ChatMessage> messages;
+  ojson messages = ojson::array(), tools;
+  OutputOptions out_opt;
   if (chat) {
-    if (!body.contains("messages") || !body["messages"].is_array())
-      return ollama_error(res, 400, "'messages' must be an array of {role, content}");
-    for (const json& m : body["messages"]) {
-      if (!m.is_object() || !m.contains("role") || !m["role"].is_string() ||
-          (m.contains("content") && !m["content"].is_string()))
-        return ollama_error(res, 400, "each message needs a string 'role' and 'content'");
-      messages.push_back({m["role"].get<std::string>(), m.value("content", "")});
-    }
+    ojson obody = ojson::parse(hreq.body, nullptr, false);  // key order kept for the template
+    if (!normalize_messages(obody.contains("messages") ? obody["messages"] : ojson(), &messages,
+                            &err))
+      return ollama_error(res, 400, err);
+    tools = obody.contains("tools") ? obody["tools"] : ojson();
+    if (!check_tools(tools, &err)) return ollama_error(res, 400, err);
+    out_opt.parse_tools = tools.is_array() && !tools.empty();
+    out_opt.split_reasoning = body.value("think", false) == true;
   } else {
     if (body.contains("prompt") && !body["prompt"].is_string())
       return ollama_error(res, 400, "'prompt' must be a string");
@@ -120,8 +164,8 @@ void handle_generate(Server& s, const httplib::Request& hreq, httplib::Response&
     prompt = body.value("prompt", "");
     if (!body.value("raw", false)) {
       if (body.contains("system"))
-        messages.push_back({"system", body["system"].get<std::string>()});
-      messages.push_back({"user", prompt});
+        messages.push_back({{"role", "system"}, {"content", body["system"]}});
+      messages.push_back({{"role", "user"}, {"content", prompt}});
     }
   }
   // An empty /api/generate prompt only loads the model (Ollama semantics).
@@ -130,23 +174,35 @@ void handle_generate(Server& s, const httplib::Request& hreq, httplib::Response&
     j["done_reason"] = "load";
     return res.set_content(dump(j), "application/json");
   }
+  bool add_bos = true;
   if (!messages.empty()) {
-    prompt = apply_chat_format(s.chat_format(), messages);
-    for (const std::string& st : chat_format_stops(s.chat_format())) params.stop.push_back(st);
+    auto rendered = s.prompter().render(messages, tools);
+    if (!rendered.ok())
+      return ollama_error(res, rendered.status().code() == StatusCode::kInvalidArgument ? 400 : 500,
+                          rendered.status().message());
+    prompt = rendered->text;
+    add_bos = rendered->add_bos;
+    out_opt.reasoning_open = rendered->reasoning_open;
+    for (const std::string& st : rendered->stops) params.stop.push_back(st);
   }
   Submitted sub;
-  if (!submit_prompt(s, prompt, true, params, true, res, &sub)) return;
-  auto fmt = std::make_shared<OllamaFormatter>(chat, s.config().model.name);
+  if (!submit_prompt(s, prompt, add_bos, params, 1, true, res, &sub)) return;
+  auto fmt = std::make_shared<OllamaFormatter>(chat, s.config().model.name, out_opt);
   if (body.value("stream", true))
     return stream_events(s, res, std::move(sub), fmt, "application/x-ndjson");
-  std::string text;
-  StreamEvent ev = wait_all(*sub.sink, &text);
-  if (ev.reason == engine::FinishReason::kError) return ollama_error(res, 500, ev.error.message());
-  json j = json::parse(fmt->finish(ev, sub.sink->totals()));
-  if (chat)
-    j["message"]["content"] = text;
-  else
+  ChoiceResult r = std::move(wait_all(sub)[0]);
+  const std::string& text = r.text;
+  if (r.final.reason == engine::FinishReason::kError)
+    return ollama_error(res, 500, r.final.error.message());
+  json j = json::parse(fmt->finish(r.final, sub.totals()));  // the done line (fmt was not fed)
+  if (chat) {
+    ParsedOutput p = parse_chat_output(text, out_opt);
+    j["message"] = {{"role", "assistant"}, {"content", p.content}};
+    if (!p.reasoning.empty()) j["message"]["thinking"] = p.reasoning;
+    if (!p.tool_calls.empty()) j["message"]["tool_calls"] = ollama_tool_calls(p.tool_calls);
+  } else {
     j["response"] = text;
+  }
   res.set_content(dump(j), "application/json");
 }
 

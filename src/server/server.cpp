@@ -34,6 +34,16 @@ Server::Server(const ServerConfig& config, engine::Engine& engine, const Tokeniz
                                  : detect_chat_format(config.model.chat_template)),
       http_(std::make_unique<httplib::Server>()),
       metrics_(std::make_unique<Metrics>()) {
+  const std::string& source =
+      config_.chat_template.empty() ? config_.model.chat_template : config_.chat_template;
+  auto prompter = ChatPrompter::create(source, config_.chat_format, tokenizer_.bos_text(),
+                                       tokenizer_.eos_text());
+  if (!prompter.ok()) {  // the model's own template: fall back to its family's format
+    log_warn("hearth serve: ", prompter.status().message(), "; using the ",
+             chat_format_name(format_), " chat format instead");
+    prompter = ChatPrompter::create("", format_, tokenizer_.bos_text(), tokenizer_.eos_text());
+  }
+  prompter_ = std::make_unique<ChatPrompter>(std::move(*prompter));
   // A streaming client holds a worker for its whole response: size the pool for the promised
   // concurrency plus headroom for short requests (health, metrics, tags).
   int threads =
@@ -165,7 +175,7 @@ void Server::stop() {
 namespace hearth::server {
 
 bool submit_prompt(Server& server, const std::string& prompt, bool add_special,
-                   const engine::SamplingParams& params, bool ollama, httplib::Response& res,
+                   const engine::SamplingParams& params, int n, bool ollama, httplib::Response& res,
                    Submitted* out) {
   auto fail = [&](int code, const std::string& msg) {
     if (code == 503)
@@ -174,30 +184,37 @@ bool submit_prompt(Server& server, const std::string& prompt, bool add_special,
       ollama_error(res, code, msg);
     else
       openai_error(res, code, msg);
+    for (auto& r : out->reqs) server.engine().cancel(r);
     return false;
   };
   if (!server.ready()) return fail(503, "the model is still loading");
   if (server.draining()) return fail(503, "the server is shutting down");
-  auto req = std::make_shared<engine::Request>();
-  req->prompt = server.tokenizer().encode(prompt, add_special);
-  req->params = params;
+  std::vector<int32_t> tokens = server.tokenizer().encode(prompt, add_special);  // (n_prompt)
   const int n_ctx = server.engine().config().sched.max_model_len;
-  if (static_cast<int>(req->prompt.size()) >= n_ctx) {
-    return fail(400,
-                str_cat("the prompt is ", req->prompt.size(), " tokens long but the context is ",
-                        n_ctx, " tokens (prompt plus at least one generated token must fit)"));
+  if (static_cast<int>(tokens.size()) >= n_ctx) {
+    return fail(400, str_cat("the prompt is ", tokens.size(), " tokens long but the context is ",
+                             n_ctx, " tokens (prompt plus at least one generated token must fit)"));
   }
-  auto sink = std::make_shared<ChannelSink>(server.metrics());
-  req->sink = sink;
-  Status st = server.engine().submit(req);
-  {
-    std::lock_guard<std::mutex> lock(server.metrics().mu);
-    ++server.metrics().requests_total;
+  out->channel = std::make_shared<Channel>();
+  for (int i = 0; i < n; ++i) {
+    auto req = std::make_shared<engine::Request>();
+    req->prompt = tokens;
+    req->params = params;
+    if (params.seed >= 0) req->params.seed = params.seed + i;  // distinct, reproducible choices
+    auto sink = std::make_shared<ChannelSink>(server.metrics(), out->channel, i);
+    req->sink = sink;
+    Status st = server.engine().submit(req);
+    {
+      std::lock_guard<std::mutex> lock(server.metrics().mu);
+      ++server.metrics().requests_total;
+    }
+    if (!st.ok()) return fail(status_http_code(st), st.message());
+    out->reqs.push_back(req);
+    out->sinks.push_back(sink);
   }
-  if (!st.ok()) return fail(status_http_code(st), st.message());
   std::atomic<int>* counter = &server.in_flight_counter();
   ++*counter;
-  *out = {req, sink, std::shared_ptr<void>(counter, [](std::atomic<int>* c) { --*c; })};
+  out->in_flight = std::shared_ptr<void>(counter, [](std::atomic<int>* c) { --*c; });
   return true;
 }
 
@@ -207,11 +224,13 @@ void stream_events(Server& server, httplib::Response& res, Submitted sub,
     Submitted sub;
     std::shared_ptr<StreamFormatter> fmt;
     bool started = false;
+    size_t open = 0;  // choices not finished yet
     std::deque<StreamEvent> pending;
   };
   auto state = std::make_shared<State>();
   state->sub = std::move(sub);
   state->fmt = std::move(fmt);
+  state->open = state->sub.reqs.size();
   engine::Engine* engine = &server.engine();
   res.set_header("Cache-Control", "no-cache");
   res.set_chunked_content_provider(
@@ -220,18 +239,23 @@ void stream_events(Server& server, httplib::Response& res, Submitted sub,
         std::string out;
         if (!state->started) {
           state->started = true;
-          out = state->fmt->start();
+          out = state->fmt->start(static_cast<int>(state->sub.reqs.size()));
         }
-        state->sub.sink->pop(&state->pending, std::chrono::milliseconds(200));
+        state->sub.channel->pop(&state->pending, std::chrono::milliseconds(200));
         bool done = false;
         while (!state->pending.empty() && !done) {
           StreamEvent ev = std::move(state->pending.front());
           state->pending.pop_front();
-          if (ev.finished) {
-            out += state->fmt->finish(ev, state->sub.sink->totals());
+          if (!ev.finished) {
+            out += state->fmt->chunk(ev);
+            continue;
+          }
+          out += state->fmt->finish(ev, state->sub.sinks[static_cast<size_t>(ev.index)]->totals());
+          if (ev.reason == engine::FinishReason::kError) {
             done = true;
-          } else {
-            out += state->fmt->chunk(ev.text);
+          } else if (--state->open == 0) {
+            out += state->fmt->end(state->sub.totals());
+            done = true;
           }
         }
         if (!out.empty() && !sink.write(out.data(), out.size())) return false;
@@ -239,7 +263,9 @@ void stream_events(Server& server, httplib::Response& res, Submitted sub,
         return true;
       },
       [state, engine](bool success) {
-        if (!success) engine->cancel(state->sub.req);  // client gone: free its blocks
+        // Client gone (or one choice failed): free the blocks of every choice still running.
+        if (!success || state->open > 0)
+          for (auto& r : state->sub.reqs) engine->cancel(r);
       });
 }
 

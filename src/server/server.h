@@ -13,6 +13,7 @@
 #include "core/status.h"
 #include "engine/engine.h"
 #include "server/chat_format.h"
+#include "server/chat_prompt.h"
 
 namespace httplib {
 class Server;
@@ -30,6 +31,9 @@ class Tokenizer : public engine::Vocab {
     return s;
   }
   virtual int n_vocab() const = 0;
+  // The text of the BOS / EOS tokens (chat templates print them; "" when the vocabulary has none).
+  virtual std::string bos_text() const { return ""; }
+  virtual std::string eos_text() const { return ""; }
 };
 
 struct ModelInfo {
@@ -49,7 +53,8 @@ struct ServerConfig {
   int parallel = 64;     // concurrent streams promised
   size_t max_body_bytes = 8u << 20;
   std::string api_key;                    // "" = no auth
-  std::optional<ChatFormat> chat_format;  // forced (--chat-format); else detected
+  std::optional<ChatFormat> chat_format;  // forced (--chat-format); else the Jinja template
+  std::string chat_template;              // --chat-template-file text; "" = model.chat_template
   int retry_after_seconds = 2;
 };
 
@@ -74,6 +79,8 @@ class Server {
   int in_flight() const { return in_flight_; }
   std::atomic<int>& in_flight_counter() { return in_flight_; }
   ChatFormat chat_format() const { return format_; }
+  // Renders conversations: the Jinja template, or the family format (chat_prompt.h).
+  const ChatPrompter& prompter() const { return *prompter_; }
 
   // Shared with the route files.
   const ServerConfig& config() const { return config_; }
@@ -89,6 +96,7 @@ class Server {
   engine::Engine& engine_;
   const Tokenizer& tokenizer_;
   ChatFormat format_;
+  std::unique_ptr<ChatPrompter> prompter_;
   std::unique_ptr<httplib::Server> http_;
   std::unique_ptr<Metrics> metrics_;
   std::atomic<bool> ready_{false};

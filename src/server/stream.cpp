@@ -55,6 +55,21 @@ std::string Metrics::render(const engine::EngineStats& s) {
   return out;
 }
 
+void Channel::push(StreamEvent ev) {
+  std::lock_guard<std::mutex> lock(mu_);
+  events_.push_back(std::move(ev));
+  cv_.notify_one();
+}
+
+void Channel::pop(std::deque<StreamEvent>* out, std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_for(lock, timeout, [this] { return !events_.empty(); });
+  while (!events_.empty()) {
+    out->push_back(std::move(events_.front()));
+    events_.pop_front();
+  }
+}
+
 void ChannelSink::on_token(const engine::Request& req, int32_t token, const std::string& text) {
   if (token >= 0) {
     std::lock_guard<std::mutex> m(metrics_.mu);
@@ -63,11 +78,12 @@ void ChannelSink::on_token(const engine::Request& req, int32_t token, const std:
                        .count();
     (req.output.size() <= 1 ? metrics_.ttft : metrics_.itl).observe(since);
     last_token_ = req.t_last_token;
+    if (req.params.logprobs >= 0) pending_.push_back(req.last_logprob);
   }
   if (text.empty()) return;
-  std::lock_guard<std::mutex> lock(mu_);
-  events_.push_back({text, false, engine::FinishReason::kNone, Status::Ok()});
-  cv_.notify_one();
+  StreamEvent ev{text, false, engine::FinishReason::kNone, Status::Ok(), index_, {}};
+  ev.logprobs.swap(pending_);
+  channel_->push(std::move(ev));
 }
 
 void ChannelSink::on_finish(const engine::Request& req, engine::FinishReason r, const Status& e) {
@@ -86,32 +102,49 @@ void ChannelSink::on_finish(const engine::Request& req, engine::FinishReason r, 
     metrics_.e2e.observe(static_cast<double>(t.total_ns) * 1e-9);
     if (r == engine::FinishReason::kError) ++metrics_.requests_failed;
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  totals_ = t;
-  events_.push_back({"", true, r, e});
-  cv_.notify_one();
-}
-
-void ChannelSink::pop(std::deque<StreamEvent>* out, std::chrono::milliseconds timeout) {
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait_for(lock, timeout, [this] { return !events_.empty(); });
-  while (!events_.empty()) {
-    out->push_back(std::move(events_.front()));
-    events_.pop_front();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    totals_ = t;
   }
+  // Tokens still held back at a stop were part of the stop string: their log-probs go unsent.
+  pending_.clear();
+  channel_->push({"", true, r, e, index_, {}});
 }
 
-StreamEvent wait_all(ChannelSink& sink, std::string* text) {
-  std::deque<StreamEvent> events;
-  for (;;) {
-    sink.pop(&events, std::chrono::milliseconds(500));
-    while (!events.empty()) {
-      StreamEvent ev = std::move(events.front());
-      events.pop_front();
-      if (ev.finished) return ev;
-      *text += ev.text;
+RequestTotals Submitted::totals() const {
+  RequestTotals sum;
+  for (size_t i = 0; i < sinks.size(); ++i) {
+    RequestTotals t = sinks[i]->totals();
+    if (i == 0) {
+      sum = t;
+      continue;
     }
+    sum.completion_tokens += t.completion_tokens;
+    sum.eval_ns = std::max(sum.eval_ns, t.eval_ns);
+    sum.total_ns = std::max(sum.total_ns, t.total_ns);
   }
+  return sum;
+}
+
+std::vector<ChoiceResult> wait_all(Submitted& sub) {
+  std::vector<ChoiceResult> out(sub.reqs.size());  // (n)
+  size_t open = out.size();
+  std::deque<StreamEvent> events;
+  while (open > 0) {
+    sub.channel->pop(&events, std::chrono::milliseconds(500));
+    for (StreamEvent& ev : events) {
+      ChoiceResult& c = out[static_cast<size_t>(ev.index)];
+      for (auto& lp : ev.logprobs) c.logprobs.push_back(std::move(lp));
+      if (ev.finished) {
+        c.final = std::move(ev);
+        --open;
+      } else {
+        c.text += ev.text;
+      }
+    }
+    events.clear();
+  }
+  return out;
 }
 
 void openai_error(httplib::Response& res, int status, const std::string& message,

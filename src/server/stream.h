@@ -42,12 +42,14 @@ struct Metrics {
   std::string render(const engine::EngineStats& s);
 };
 
-// One event for the HTTP thread.
+// One event for the HTTP thread, from choice `index` of a request.
 struct StreamEvent {
   std::string text;
   bool finished = false;
   engine::FinishReason reason = engine::FinishReason::kNone;
   Status error;
+  int index = 0;
+  std::vector<engine::TokenLogprob> logprobs;  // of the tokens behind `text` (logprobs asked)
 };
 
 // Final numbers of a request, captured on the engine thread at finish.
@@ -56,13 +58,25 @@ struct RequestTotals {
   int64_t prompt_ns = 0, eval_ns = 0, total_ns = 0;
 };
 
-class ChannelSink : public engine::StreamSink {
+// The queue the engine thread fills and one HTTP thread drains (shared by a request's n choices).
+class Channel {
  public:
-  explicit ChannelSink(Metrics& m) : metrics_(m) {}
-  void on_token(const engine::Request& req, int32_t token, const std::string& text) override;
-  void on_finish(const engine::Request& req, engine::FinishReason r, const Status& e) override;
+  void push(StreamEvent ev);
   // Moves queued events into `out`; waits up to `timeout` when there are none.
   void pop(std::deque<StreamEvent>* out, std::chrono::milliseconds timeout);
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<StreamEvent> events_;
+};
+
+class ChannelSink : public engine::StreamSink {
+ public:
+  ChannelSink(Metrics& m, std::shared_ptr<Channel> channel, int index)
+      : metrics_(m), channel_(std::move(channel)), index_(index) {}
+  void on_token(const engine::Request& req, int32_t token, const std::string& text) override;
+  void on_finish(const engine::Request& req, engine::FinishReason r, const Status& e) override;
   RequestTotals totals() {
     std::lock_guard<std::mutex> lock(mu_);
     return totals_;
@@ -70,11 +84,12 @@ class ChannelSink : public engine::StreamSink {
 
  private:
   Metrics& metrics_;
+  std::shared_ptr<Channel> channel_;
+  int index_;
   std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<StreamEvent> events_;
   RequestTotals totals_;
   engine::Clock::time_point last_token_{};
+  std::vector<engine::TokenLogprob> pending_;  // engine thread only: not yet sent with text
 };
 
 // OpenAI error object; Ollama error {"error": "..."}.
@@ -87,9 +102,6 @@ int status_http_code(const Status& s);
 // Parses a JSON body; on failure writes a 400 naming the problem and returns false.
 bool parse_body(const httplib::Request& req, json* out, std::string* error);
 
-// Collects a non-streaming request's full text (blocks the HTTP thread until it finishes).
-StreamEvent wait_all(ChannelSink& sink, std::string* text);
-
 std::string iso8601_now();
 int64_t unix_now();
 std::string random_id(const std::string& prefix);
@@ -98,26 +110,41 @@ std::string random_id(const std::string& prefix);
 
 namespace hearth::server {
 
-// A submitted request and the sink its events arrive on.
+// A submitted request: n choices (one engine::Request each) reporting on one channel.
 struct Submitted {
-  std::shared_ptr<engine::Request> req;
-  std::shared_ptr<ChannelSink> sink;
+  std::vector<std::shared_ptr<engine::Request>> reqs;  // (n)
+  std::vector<std::shared_ptr<ChannelSink>> sinks;     // (n)
+  std::shared_ptr<Channel> channel;
   std::shared_ptr<void> in_flight;  // counts the request in Server::in_flight() while alive
+  RequestTotals totals() const;     // summed over the choices (the prompt counted once)
 };
 
-// Tokenizes `prompt`, checks it against the context, submits it. On failure writes the error
-// (OpenAI or Ollama shape; 503 + Retry-After when the queue is full) and returns false.
+// Tokenizes `prompt`, checks it against the context, submits `n` choices (seed, seed + 1, ...
+// when seeded). On failure writes the error (OpenAI or Ollama shape; 503 + Retry-After when the
+// queue is full), cancels what was submitted and returns false.
 bool submit_prompt(Server& server, const std::string& prompt, bool add_special,
-                   const engine::SamplingParams& params, bool ollama, httplib::Response& res,
+                   const engine::SamplingParams& params, int n, bool ollama, httplib::Response& res,
                    Submitted* out);
+
+// The whole output of one choice (non-streaming).
+struct ChoiceResult {
+  std::string text;
+  StreamEvent final;  // the finish event
+  std::vector<engine::TokenLogprob> logprobs;
+};
+// Blocks the HTTP thread until every choice finished.
+std::vector<ChoiceResult> wait_all(Submitted& sub);
 
 // Turns events into wire frames (SSE or NDJSON).
 class StreamFormatter {
  public:
   virtual ~StreamFormatter() = default;
-  virtual std::string start() { return ""; }
-  virtual std::string chunk(const std::string& text) = 0;
-  virtual std::string finish(const StreamEvent& ev, const RequestTotals& totals) = 0;
+  virtual std::string start(int /*n_choices*/) { return ""; }
+  virtual std::string chunk(const StreamEvent& ev) = 0;
+  // Choice ev.index finished (an error ends the whole stream: end() is not called then).
+  virtual std::string finish(const StreamEvent& ev, const RequestTotals& choice_totals) = 0;
+  // Every choice finished; `totals` summed over them.
+  virtual std::string end(const RequestTotals& /*totals*/) { return ""; }
 };
 
 // Streams the request's events with chunked transfer encoding; a client that goes away cancels

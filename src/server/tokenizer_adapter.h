@@ -19,6 +19,12 @@ class GgufTokenizer : public Tokenizer {
     return tok_.decode(std::span<const int32_t>(tokens.data(), tokens.size()));
   }
   int n_vocab() const override { return tok_.n_vocab(); }
+  std::string bos_text() const override {
+    return tok_.bos() >= 0 ? tok_.token_to_piece(tok_.bos(), /*special=*/true) : "";
+  }
+  std::string eos_text() const override {
+    return tok_.eos() >= 0 ? tok_.token_to_piece(tok_.eos(), /*special=*/true) : "";
+  }
 
  private:
   const tokenizer::Tokenizer& tok_;

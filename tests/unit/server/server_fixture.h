@@ -31,6 +31,13 @@ class FakeTokenizer : public server::Tokenizer {
   int n_vocab() const override { return 64; }
 };
 
+// The ChatML template as models ship it (rendered by the server's Jinja interpreter).
+inline const char* const kChatMLTemplate =
+    "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] "
+    "+ "
+    "'<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' "
+    "}}{% endif %}";
+
 struct TestServer {
   explicit TestServer(server::ServerConfig cfg = {}, int max_waiting = 256, int n_blocks = 256,
                       bool ready = true)
@@ -41,7 +48,7 @@ struct TestServer {
     ec.sched.max_model_len = cfg.n_ctx = 256;
     ec.sched.max_tokens_per_step = 256;
     cfg.model.name = "brown-6m";
-    cfg.model.chat_template = "{{ '<|im_start|>' }}";
+    if (cfg.model.chat_template.empty()) cfg.model.chat_template = kChatMLTemplate;
     engine = std::make_unique<engine::Engine>(ec, fwd, tok);
     engine->start();
     srv = std::make_unique<server::Server>(cfg, *engine, tok);
