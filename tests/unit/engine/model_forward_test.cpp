@@ -132,7 +132,7 @@ void ModelForwardTest::expect_same_alone_and_busy(float temperature) {
   }
   busy.insert(busy.begin() + 3, target);
   EngineStats st;
-  EXPECT_EQ(run(busy, 26, 48, &st)[3], alone);
+  EXPECT_EQ(run(busy, 14, 48, &st)[3], alone);
   EXPECT_GT(st.prefix_hit_tokens, 0u);
   EXPECT_GT(st.preemptions, 0u);
   EXPECT_EQ(run({busy[0], target}, 64, 256, &st, true)[1], alone);
