@@ -139,6 +139,7 @@ void Engine::on_sampled(Request* req, int32_t token) {
     }
   }
   if (req->sink) req->sink->on_token(*req, token, take_text(req, false));
+  if (req->grammar && req->grammar->must_end()) return finish(req, FinishReason::kStop);
   const SamplingParams& p = req->params;
   if ((p.max_tokens >= 0 && static_cast<int>(req->output.size()) >= p.max_tokens) ||
       req->num_tokens() >= config_.sched.max_model_len) {
@@ -178,10 +179,16 @@ bool Engine::step() {
   int row = 0;
   for (const ScheduledSeq& s : plan.seqs) {
     const int prompt_end = std::min(s.end, static_cast<int>(s.req->prompt.size()));
-    if (prompt_end > s.begin) counters_.prompt_tokens += static_cast<uint64_t>(prompt_end - s.begin);
+    if (prompt_end > s.begin)
+      counters_.prompt_tokens += static_cast<uint64_t>(prompt_end - s.begin);
     if (!s.sample) continue;
     const float* lg = logits_.data() + static_cast<size_t>(row++) * static_cast<size_t>(n_vocab);
-    on_sampled(s.req, sample_token(lg, n_vocab, *s.req));
+    Result<int32_t> token = sample_token(lg, n_vocab, *s.req);
+    if (!token.ok()) {
+      finish(s.req, FinishReason::kError, token.status());
+      continue;
+    }
+    on_sampled(s.req, *token);
   }
   ++counters_.steps;
   update_stats();

@@ -43,7 +43,9 @@ struct EngineStats {
 };
 
 // Samples one token from logits (n_vocab) with the request's parameters and RNG (sampler.cpp).
-int32_t sample_token(const float* logits, int n_vocab, Request& req);
+// With req.grammar set, only tokens the grammar allows are candidates and the grammar advances
+// over the chosen token; fails when the grammar allows nothing (a dead end) or is too ambiguous.
+Result<int32_t> sample_token(const float* logits, int n_vocab, Request& req);
 uint64_t seed_rng(int64_t seed);  // seed < 0: a random seed
 // log softmax(logits)[token] and the n_top most likely tokens with theirs (best first).
 TokenLogprob token_logprobs(const float* logits, int n_vocab, int32_t token, int n_top);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "grammar/constraint.h"
 
 namespace hearth::engine {
 
@@ -69,6 +70,9 @@ struct Request {
   SamplingParams params;
   std::shared_ptr<StreamSink> sink;
   std::atomic<bool> cancel_requested{false};
+  // Optional structured-output constraint (grammar::Constraint::create): sample_token masks the
+  // tokens it forbids and advances it; the request stops when the grammar is complete.
+  std::unique_ptr<grammar::Constraint> grammar;
 
   // Engine-owned state.
   RequestState state = RequestState::kWaiting;

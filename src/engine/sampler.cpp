@@ -3,6 +3,7 @@
 // request gives the same tokens alone or inside any batch).
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <unordered_map>
 
@@ -36,18 +37,39 @@ void apply_penalties(std::vector<Cand>& c, const Request& req) {
   }
 }
 
-// The sampler chain: bias, penalties, then greedy or top-k / top-p / min-p and a seeded draw.
-int32_t draw_token(const float* logits, int n_vocab, Request& req) {
+}  // namespace
+
+uint64_t seed_rng(int64_t seed) {
+  if (seed >= 0) return static_cast<uint64_t>(seed);
+  std::random_device rd;
+  return (static_cast<uint64_t>(rd()) << 32) ^ rd();
+}
+
+namespace {
+
+// The grammar's mask: forbidden tokens get a logit of -inf.
+Status apply_grammar(std::vector<Cand>& c, Request& req) {
+  thread_local std::vector<uint8_t> allowed;  // (n_vocab)
+  HEARTH_RETURN_IF_ERROR(req.grammar->compute_mask(allowed));
+  const size_t n = std::min(c.size(), allowed.size());
+  for (size_t i = 0; i < n; ++i)
+    if (!allowed[i]) c[i].logit = -std::numeric_limits<float>::infinity();
+  for (size_t i = n; i < c.size(); ++i) c[i].logit = -std::numeric_limits<float>::infinity();
+  return Status::Ok();
+}
+
+int32_t pick_token(std::vector<Cand>& c, Request& req) {
   const SamplingParams& p = req.params;
-  std::vector<Cand> c(static_cast<size_t>(n_vocab));  // (n_vocab)
-  for (int i = 0; i < n_vocab; ++i) c[static_cast<size_t>(i)] = {i, logits[i]};
   for (const auto& [tok, bias] : p.logit_bias)
-    if (tok >= 0 && tok < n_vocab) c[static_cast<size_t>(tok)].logit += bias;
+    if (tok >= 0 && static_cast<size_t>(tok) < c.size()) c[static_cast<size_t>(tok)].logit += bias;
   apply_penalties(c, req);
   auto by_logit = [](const Cand& a, const Cand& b) {
     return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
   };
-  if (p.temperature <= 0) return std::min_element(c.begin(), c.end(), by_logit)->id;
+  if (p.temperature <= 0) {
+    const Cand& best = *std::min_element(c.begin(), c.end(), by_logit);
+    return std::isinf(best.logit) && best.logit < 0 && req.grammar ? -1 : best.id;
+  }
   size_t k = p.top_k > 0 ? std::min<size_t>(static_cast<size_t>(p.top_k), c.size()) : c.size();
   std::partial_sort(c.begin(), c.begin() + static_cast<long>(k), c.end(), by_logit);
   c.resize(k);
@@ -57,7 +79,9 @@ int32_t draw_token(const float* logits, int n_vocab, Request& req) {
   for (size_t i = 0; i < k; ++i)
     sum += prob[i] = std::exp((c[i].logit - c[0].logit) / p.temperature);
   for (double& x : prob) x /= sum;
+  if (std::isinf(c[0].logit) && c[0].logit < 0) return -1;  // nothing allowed
   size_t keep = k;
+  while (keep > 1 && std::isinf(c[keep - 1].logit)) --keep;  // forbidden by the grammar
   if (p.top_p < 1.0f) {
     double cum = 0;
     for (size_t i = 0; i < k; ++i) {
@@ -84,12 +108,6 @@ int32_t draw_token(const float* logits, int n_vocab, Request& req) {
 
 }  // namespace
 
-uint64_t seed_rng(int64_t seed) {
-  if (seed >= 0) return static_cast<uint64_t>(seed);
-  std::random_device rd;
-  return (static_cast<uint64_t>(rd()) << 32) ^ rd();
-}
-
 // The sampled token's log-probability and the top `n_top` alternatives under softmax(logits).
 TokenLogprob token_logprobs(const float* logits, int n_vocab, int32_t token, int n_top) {
   float mx = *std::max_element(logits, logits + n_vocab);
@@ -110,11 +128,36 @@ TokenLogprob token_logprobs(const float* logits, int n_vocab, int32_t token, int
   return out;
 }
 
-int32_t sample_token(const float* logits, int n_vocab, Request& req) {
-  const int32_t token = draw_token(logits, n_vocab, req);
+namespace {
+
+// Records the log-probabilities the request asked for (of the raw distribution, as OpenAI reports).
+int32_t finish_sample(const float* logits, int n_vocab, int32_t token, Request& req) {
   if (req.params.logprobs >= 0)
     req.last_logprob = token_logprobs(logits, n_vocab, token, req.params.logprobs);
   return token;
+}
+
+}  // namespace
+
+Result<int32_t> sample_token(const float* logits, int n_vocab, Request& req) {
+  std::vector<Cand> c(static_cast<size_t>(n_vocab));  // (n_vocab)
+  for (int i = 0; i < n_vocab; ++i) c[static_cast<size_t>(i)] = {i, logits[i]};
+  if (req.grammar) {
+    // Fast path: sample as if unconstrained and keep the token when the grammar accepts it. A
+    // rejected draw falls back to the full mask; for greedy and plain temperature sampling the
+    // two steps together draw exactly from the distribution restricted to the allowed tokens.
+    std::vector<Cand> unmasked = c;  // (n_vocab)
+    const int32_t first = pick_token(unmasked, req);
+    if (first >= 0 && req.grammar->accept_token(first).ok()) return finish_sample(logits, n_vocab, first, req);
+    HEARTH_RETURN_IF_ERROR(apply_grammar(c, req));
+  }
+  const int32_t token = pick_token(c, req);
+  if (token < 0)
+    return invalid_argument(
+        "no token can be sampled: every token the grammar allows has a logit "
+        "of -inf (check logit_bias)");
+  if (req.grammar) HEARTH_RETURN_IF_ERROR(req.grammar->accept_token(token));
+  return finish_sample(logits, n_vocab, token, req);
 }
 
 }  // namespace hearth::engine

@@ -79,7 +79,8 @@ TEST(PreTokenizer, LongRunsStayLinear) {
     EXPECT_FALSE(words.empty());
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    EXPECT_LT(seconds, 2.0) << "pre-tokenizer " << static_cast<int>(type);
+    // A hang guard, not a speed test: linear takes < 1 s, quadratic backtracking takes hours.
+    EXPECT_LT(seconds, 60.0) << "pre-tokenizer " << static_cast<int>(type);
   }
 }
 

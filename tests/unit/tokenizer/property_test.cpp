@@ -142,7 +142,7 @@ TEST_P(TokenizerProperties, LongInputs) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (tok->type() != VocabType::kWpm) EXPECT_FALSE(ids.empty());
-    EXPECT_LT(seconds, 10.0) << GetParam().file;  // generous: sanitizer builds are slow
+    EXPECT_LT(seconds, 60.0) << GetParam().file;  // a hang guard (quadratic = hours), not speed
     if (round_trips(GetParam(), text)) {
       DecodeOptions raw;
       raw.clean_spaces = false;
@@ -213,11 +213,10 @@ TEST(TokenizerSpeed, HundredThousandTokenPrompt) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     EXPECT_GT(ids.size(), 95'000u) << file;
-#if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)
-    EXPECT_LT(seconds, 0.5) << file << ": " << ids.size() << " tokens";
-#else
-    EXPECT_LT(seconds, 10.0) << file << ": " << ids.size() << " tokens";
-#endif
+    // Speed is measured by benchmarks, not asserted here (a loaded CI machine would fail it);
+    // the ctest timeout catches a quadratic path. The time is recorded for the log.
+    ::testing::Test::RecordProperty(std::string(file) + "_seconds", std::to_string(seconds));
+    std::printf("%s: %zu tokens in %.3f s\n", file, ids.size(), seconds);
   }
 }
 

@@ -1,0 +1,116 @@
+// Token masks: the trie walk against a token-by-token check, EOS only where the grammar may end,
+// UTF-8 split across tokens, dead ends.
+#include "grammar/constraint.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "gguf/gguf.h"
+#include "grammar/json_schema.h"
+#include "test_util.h"
+#include "tokenizer/tokenizer.h"
+
+namespace hearth::grammar {
+namespace {
+
+std::shared_ptr<const Grammar> parse_ok(const std::string& text) {
+  auto g = Grammar::parse(text);
+  EXPECT_TRUE(g.ok()) << g.status().to_string();
+  return *g;
+}
+
+std::vector<int32_t> allowed_ids(Constraint& c) {
+  std::vector<uint8_t> mask;
+  Status st = c.compute_mask(mask);
+  EXPECT_TRUE(st.ok()) << st.to_string();
+  std::vector<int32_t> ids;
+  for (size_t i = 0; i < mask.size(); ++i)
+    if (mask[i]) ids.push_back(static_cast<int32_t>(i));
+  return ids;
+}
+
+// 0:"a" 1:"b" 2:"ab" 3:"" (control) 4:"\xC3" 5:"\xA9" 6:"\xC3\xA9" 7:"ba" 8:"</s>" as EOS
+const std::vector<std::string> kPieces = {"a", "b", "ab", "", "\xC3", "\xA9", "\xC3\xA9", "ba", ""};
+
+TEST(TokenMask, SmallVocabulary) {
+  auto trie = TokenTrie::build(kPieces, {8});
+  auto c = Constraint::create(parse_ok(R"(root ::= "a" "b"*)"), trie);
+  EXPECT_EQ(allowed_ids(*c), (std::vector<int32_t>{0, 2}));
+  ASSERT_TRUE(c->accept_token(0).ok());
+  EXPECT_EQ(allowed_ids(*c), (std::vector<int32_t>{1, 8}));  // "b" or end
+  EXPECT_FALSE(c->accept_token(7).ok());                     // "ba" does not fit
+  ASSERT_TRUE(c->accept_token(1).ok());
+  EXPECT_TRUE(c->accept_token(8).ok());   // EOS where the grammar may end
+  EXPECT_FALSE(c->accept_token(3).ok());  // a control token has no text
+}
+
+TEST(TokenMask, Utf8SplitAcrossTokens) {
+  auto trie = TokenTrie::build(kPieces, {8});
+  auto c = Constraint::create(parse_ok(R"(root ::= "\u00e9" "a")"), trie);
+  EXPECT_EQ(allowed_ids(*c), (std::vector<int32_t>{4, 6}));
+  EXPECT_FALSE(c->accept_token(8).ok());  // EOS before the grammar is complete
+  ASSERT_TRUE(c->accept_token(4).ok());
+  EXPECT_EQ(allowed_ids(*c), (std::vector<int32_t>{5}));
+  ASSERT_TRUE(c->accept_token(5).ok());
+  EXPECT_EQ(allowed_ids(*c), (std::vector<int32_t>{0}));
+  ASSERT_TRUE(c->accept_token(0).ok());
+  EXPECT_TRUE(c->must_end());
+  EXPECT_EQ(allowed_ids(*c), (std::vector<int32_t>{8}));
+}
+
+TEST(TokenMask, DeadEndIsAnError) {
+  auto trie = TokenTrie::build(kPieces, {});  // no EOS token at all
+  auto c = Constraint::create(parse_ok(R"(root ::= "a" | "z")"), trie);
+  ASSERT_TRUE(c->accept_token(0).ok());
+  std::vector<uint8_t> mask;
+  Status st = c->compute_mask(mask);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("dead end"), std::string::npos);
+  auto d = Constraint::create(parse_ok(R"(root ::= "z")"), trie);
+  EXPECT_FALSE(d->compute_mask(mask).ok());
+}
+
+// The trie walk gives exactly the tokens that a fresh matcher accepts one by one.
+TEST(TokenMask, MatchesBruteForceOnLlamaVocabulary) {
+  HEARTH_REQUIRE_TESTDATA();
+  auto file = gguf::File::open(testing::testdata_path("vocab/ggml-vocab-llama-spm.gguf"));
+  ASSERT_TRUE(file.ok()) << file.status().to_string();
+  auto tok = tokenizer::Tokenizer::from_gguf(*file);
+  ASSERT_TRUE(tok.ok()) << tok.status().to_string();
+  std::vector<std::string> pieces;
+  for (int32_t i = 0; i < (*tok)->n_vocab(); ++i) pieces.push_back((*tok)->token_to_piece(i));
+  auto trie = TokenTrie::build(pieces, {(*tok)->eos()});
+  auto schema = nlohmann::ordered_json::parse(R"({"type":"object","properties":{
+      "name":{"type":"string","maxLength":12},"age":{"type":"integer","minimum":0,"maximum":150},
+      "tags":{"type":"array","items":{"enum":["a","b\u00e9"]},"maxItems":3}},
+      "required":["name","age"],"additionalProperties":false})");
+  auto g = compile_json_schema(schema);
+  ASSERT_TRUE(g.ok()) << g.status().to_string();
+  const int stride = std::getenv("HEARTH_SANITIZED") ? 13 : 1;
+  for (const std::string prefix :
+       {"", "{", "{\"name\"", "{\"name\": \"Bo", "{\"name\":\"x\",\"age\":1",
+        "{\"name\":\"x\",\"age\":12,\"tags\":[\"b\xC3"}) {
+    auto c = Constraint::create(*g, trie);
+    ASSERT_TRUE(c->accept_text(prefix).ok()) << prefix;
+    std::vector<uint8_t> mask;
+    ASSERT_TRUE(c->compute_mask(mask).ok());
+    int n_allowed = 0;
+    for (int32_t id = 0; id < (*tok)->n_vocab(); id += stride) {
+      bool want;
+      if (id == (*tok)->eos()) {
+        want = c->can_end();
+      } else {
+        Matcher m(*g);
+        want = !pieces[id].empty() && m.accept(prefix).ok() && m.accept(pieces[id]).ok();
+      }
+      EXPECT_EQ(mask[static_cast<size_t>(id)] != 0, want)
+          << "prefix '" << prefix << "' token " << id << " '" << pieces[id] << "'";
+      n_allowed += want;
+    }
+    EXPECT_GT(n_allowed, 0) << prefix;
+  }
+}
+
+}  // namespace
+}  // namespace hearth::grammar
