@@ -1,5 +1,6 @@
 // `hearth bench -m MODEL [-p 512] [-n 128] [-r 5] [-t THREADS] [-o text|json|csv]`: prompt
 // processing and generation speed, against the memory-bandwidth roofline.
+// `hearth bench serve --url URL ...` load-tests a running server instead (bench_serve.cpp).
 //
 // A warm-up run (one full prompt and a few generated tokens) first, so every weight page is
 // resident; then `r` repetitions, each on a fresh sequence: one Session::eval of p random valid
@@ -16,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_serve.h"
 #include "cli_util.h"
 #include "command.h"
 #include "core/thread_pool.h"
@@ -165,7 +167,10 @@ void print_result(const BenchResult& r, const BenchOptions& o) {
 }
 
 int cmd_bench(int argc, char** argv) {
-  CLI::App app{"Measures prompt processing and generation speed against the memory roofline"};
+  if (argc >= 2 && std::string(argv[1]) == "serve") return cmd_bench_serve(argc - 1, argv + 1);
+  CLI::App app{
+      "Measures prompt processing and generation speed against the memory roofline\n"
+      "(`hearth bench serve --help`: load-test a running server)"};
   app.name("bench");
   BenchOptions o;
   app.add_option("-m,--model", o.model, "GGUF model file")->required();

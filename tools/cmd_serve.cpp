@@ -1,7 +1,9 @@
 // `hearth serve -m MODEL [--host 127.0.0.1] [--port 8080] [--parallel N] [--ctx N] [--api-key KEY]
 //  [--chat-format NAME] [--chat-template-file FILE] [--kv-tokens N] [--threads N]
-//  [--memory SIZE]`: the OpenAI- and
-//  Ollama-compatible server.
+//  [--memory SIZE] [--no-prefix-cache]`: the OpenAI- and Ollama-compatible server. Every engine
+//  step is one batched forward pass over all running requests, with K/V in one paged store
+//  (engine/model_forward.h) sized by the fit plan: context x parallel tokens unless --kv-tokens
+//  says otherwise.
 // Ready when GET /health answers 200. SIGTERM / SIGINT: new generations get 503, the streams in
 // flight finish, then the process exits.
 #include <atomic>
@@ -34,6 +36,7 @@ constexpr int64_t kMaxParallel = 64;      // sequences chosen when --parallel is
 struct ServeOptions {
   std::string model, host = "127.0.0.1", api_key, chat_format, chat_template_file, memory;
   int port = 8080, parallel = 0, ctx = 0, kv_tokens = 0, threads = 0;  // 0: chosen by the plan
+  bool no_prefix_cache = false;
 };
 
 bool is_loopback(const std::string& host) {
@@ -109,17 +112,20 @@ int run_serve(const ServeOptions& o) {
   server::ModelInfo info = model_info(file, o.model);
   const int ctx = static_cast<int>(plan->n_ctx);
   const int parallel = static_cast<int>(plan->n_parallel);
-  int kv_tokens = o.kv_tokens > 0 ? o.kv_tokens : std::max(ctx, 16384);
+  // The plan fitted n_ctx x n_parallel tokens of KV into memory; the paged store holds that many.
+  const int64_t kv_tokens = o.kv_tokens > 0 ? o.kv_tokens : plan->n_ctx * plan->n_parallel;
+  if (kv_tokens < ctx)
+    return fail("serve", invalid_argument("--kv-tokens ", kv_tokens,
+                                          " cannot hold one request of the context of ", ctx,
+                                          " tokens: give at least --kv-tokens ", ctx));
 
   engine::EngineConfig ec;
   ec.sched.max_model_len = ctx;
   ec.sched.max_num_seqs = parallel;
-  ec.n_blocks = (kv_tokens + kv::kBlockSize - 1) / kv::kBlockSize;
-  // First version: one contiguous model context per sequence (engine/model_forward.h), so the
-  // prefix cache stays off until the model reads K/V through block tables.
-  ec.prefix_cache = false;
+  ec.n_blocks = static_cast<int>((kv_tokens + kv::kBlockSize - 1) / kv::kBlockSize);
+  ec.prefix_cache = !o.no_prefix_cache;
   ThreadPool pool(resolve_threads(o.threads, *loaded->model));
-  engine::ModelForward forward(*loaded->model, pool, ctx);
+  engine::ModelForward forward(*loaded->model, pool, ec.n_blocks);
   server::GgufTokenizer tokenizer(*loaded->tokenizer);
   engine::Engine engine(ec, forward, tokenizer);
 
@@ -144,9 +150,10 @@ int run_serve(const ServeOptions& o) {
   std::atomic<bool> run_returned{false};
   std::thread drain([&] { drain_on_signal(srv, engine, run_returned); });
   std::printf(
-      "hearth serve: %s on http://%s:%d (context %d, %d parallel, %d KV blocks, chat %s, "
-      "needs %s of %s)\n",
+      "hearth serve: %s on http://%s:%d (context %d, %d parallel, %d KV blocks = %s, prefix "
+      "cache %s, chat %s, needs %s of %s)\n",
       info.name.c_str(), o.host.c_str(), *port, ctx, parallel, ec.n_blocks,
+      fit::format_bytes(forward.storage().shape().bytes()).c_str(), ec.prefix_cache ? "on" : "off",
       srv.prompter().describe().c_str(), fit::format_bytes(plan->memory.total_bytes).c_str(),
       fit::format_bytes(plan->memory_bytes).c_str());
   std::fflush(stdout);
@@ -175,6 +182,8 @@ int cmd_serve(int argc, char** argv) {
                  "memory to fit in, e.g. 8GB (default: this machine's available memory)");
   app.add_option("--kv-tokens", o.kv_tokens, "KV cache size in tokens, shared by all requests")
       ->check(CLI::Range(16, 1 << 26));
+  app.add_flag("--no-prefix-cache", o.no_prefix_cache,
+               "recompute shared prompt prefixes instead of reusing their KV blocks");
   app.add_option("--threads", o.threads, "compute threads (default: all cores)");
   app.add_option("--api-key", o.api_key, "require 'Authorization: Bearer KEY'");
   app.add_option("--chat-format", o.chat_format,

@@ -1,59 +1,64 @@
 #include "engine/model_forward.h"
 
 #include <algorithm>
-#include <cstring>
 
 namespace hearth::engine {
+namespace {
 
-ModelForward::SeqCache& ModelForward::cache_for(RequestId id) {
-  SeqCache& c = seqs_[id];
-  if (!c.kv) {
-    if (!spare_.empty()) {
-      c.kv = std::move(spare_.back());
-      spare_.pop_back();
-    } else {
-      c.kv = std::make_unique<model::KvCache>(model_.config(), n_ctx_);
-    }
-    c.n_past = 0;
-  }
-  return c;
+// One KV row holds every KV head: the model's K and V widths may differ, so a slot is as wide as
+// the wider of the two (the narrower uses the start of the slot).
+kv::KVShape shape_for(const model::ModelConfig& c, int n_blocks) {
+  kv::KVShape s;
+  s.n_layer = static_cast<int>(c.n_layer);
+  s.n_blocks = n_blocks;
+  s.n_kv_head = static_cast<int>(c.n_head_kv);
+  s.head_dim = static_cast<int>(std::max(c.head_dim_k, c.head_dim_v));
+  return s;
 }
 
-void ModelForward::release(RequestId id) {
-  auto it = seqs_.find(id);
-  if (it == seqs_.end()) return;
-  if (it->second.kv) spare_.push_back(std::move(it->second.kv));
-  seqs_.erase(it);
+}  // namespace
+
+ModelForward::ModelForward(const model::Model& model, ThreadPool& pool, int n_blocks)
+    : model_(model), pool_(pool), storage_(shape_for(model.config(), n_blocks)) {
+  const kv::KVShape& s = storage_.shape();
+  arena_.n_slots = static_cast<int64_t>(s.n_blocks) * kv::kBlockSize;
+  arena_.k_stride = static_cast<int64_t>(storage_.slot_stride());
+  arena_.v_stride = arena_.k_stride;
+  for (int l = 0; l < s.n_layer; ++l) {
+    arena_.k.push_back(storage_.k_layer(l));
+    arena_.v.push_back(storage_.v_layer(l));
+  }
+}
+
+size_t ModelForward::storage_bytes(const model::ModelConfig& config, int n_blocks) {
+  return shape_for(config, n_blocks).bytes();
 }
 
 Status ModelForward::forward(const Batch& batch, float* logits) {
-  const size_t vocab = static_cast<size_t>(n_vocab());
-  int row = 0;  // next batch token row
-  int out = 0;  // next logits row
-  for (const BatchSeq& s : batch.seqs) {
-    const int n = s.end - s.begin;
-    SeqCache& c = cache_for(s.id);
-    if (s.begin == 0) c.n_past = 0;  // a fresh (or recomputed) sequence
-    if (s.begin != c.n_past) {
-      return internal_error("sequence ", s.id, " resumes at position ", s.begin,
-                            " but its cache holds ", c.n_past,
-                            " positions (run the engine with the prefix cache off)");
-    }
-    std::span<const int32_t> tokens(batch.tokens.data() + row, static_cast<size_t>(n));
-    std::span<const int32_t> positions(batch.positions.data() + row, static_cast<size_t>(n));
-    HEARTH_RETURN_IF_ERROR(
-        model_.forward(pool_, *c.kv, tokens, positions, model::Logits::kLast, logits_));
-    c.n_past = s.end;
-    row += n;
-    const bool wants =
-        out < batch.n_logits() && batch.logit_rows[static_cast<size_t>(out)] == row - 1;
-    if (wants) {
-      std::memcpy(logits + static_cast<size_t>(out) * vocab, logits_.data(),
-                  vocab * sizeof(float));
-      ++out;
-    }
+  for (const kv::BlockCopy& c : batch.copies) {
+    if (c.src < 0 || c.dst < 0 || c.src >= storage_.shape().n_blocks ||
+        c.dst >= storage_.shape().n_blocks)
+      return internal_error("block copy ", c.src, " -> ", c.dst, " is outside the KV storage of ",
+                            storage_.shape().n_blocks, " blocks");
+    storage_.copy_block(c.src, c.dst);
   }
-  return Status::Ok();
+  if (batch.n_tokens() == 0) return Status::Ok();
+  seq_kv_.assign(batch.seqs.size(), model::SeqKv{});
+  for (size_t i = 0; i < batch.seqs.size(); ++i) {
+    const std::vector<kv::BlockId>* table = batch.seqs[i].block_table;
+    if (table == nullptr)
+      return internal_error("sequence ", batch.seqs[i].id, " comes without a block table");
+    seq_kv_[i].block_table = table->data();
+    seq_kv_[i].n_blocks = static_cast<int64_t>(table->size());
+  }
+  model::BatchView view;
+  view.tokens = batch.tokens;
+  view.positions = batch.positions;
+  view.seq_index = batch.seq_index;
+  view.seqs = seq_kv_;
+  view.block_size = kv::kBlockSize;
+  view.logit_rows = batch.logit_rows;
+  return model_.forward_batch(pool_, arena_, view, logits);
 }
 
 }  // namespace hearth::engine

@@ -1,42 +1,39 @@
-// ModelForward: the engine's BatchForward over model::Model, first version: every scheduled
-// sequence runs its tokens through its own contiguous model::KvCache (pooled and reused). The
-// paged KV arena (src/kv) takes over when the model reads K/V through block tables; until then the
-// engine must run with the prefix cache off (a hit would skip positions this cache never saw).
+// ModelForward: the engine's BatchForward over model::Model. One engine step is one
+// Model::forward_batch over every scheduled sequence: the weights are read once per step for all
+// of them, each token's K/V goes to the slot its block table gives in one paged kv::KVStorage
+// (sized by the engine's n_blocks), and attention reads each sequence's positions through its
+// block table. Copy-on-write block copies of the step are applied to the storage first, so
+// prefix-cache hits and shared blocks work.
 #pragma once
 
-#include <memory>
-#include <unordered_map>
 #include <vector>
 
 #include "core/thread_pool.h"
 #include "engine/batch.h"
+#include "kv/kv_storage.h"
 #include "model/model.h"
 
 namespace hearth::engine {
 
 class ModelForward : public BatchForward {
  public:
-  // n_ctx: context per sequence (EngineConfig::sched.max_model_len).
-  ModelForward(const model::Model& model, ThreadPool& pool, int n_ctx)
-      : model_(model), pool_(pool), n_ctx_(n_ctx) {}
+  // n_blocks: KV blocks of kv::kBlockSize tokens (EngineConfig::n_blocks).
+  ModelForward(const model::Model& model, ThreadPool& pool, int n_blocks);
+
+  // The storage for `n_blocks` blocks of `model`, in bytes (for memory plans and messages).
+  static size_t storage_bytes(const model::ModelConfig& config, int n_blocks);
 
   int n_vocab() const override { return static_cast<int>(model_.config().n_vocab); }
   Status forward(const Batch& batch, float* logits) override;
-  void release(RequestId id) override;
+
+  const kv::KVStorage& storage() const { return storage_; }
 
  private:
-  struct SeqCache {
-    std::unique_ptr<model::KvCache> kv;
-    int n_past = 0;  // positions [0, n_past) are in kv
-  };
-  SeqCache& cache_for(RequestId id);
-
   const model::Model& model_;
   ThreadPool& pool_;
-  int n_ctx_;
-  std::unordered_map<RequestId, SeqCache> seqs_;
-  std::vector<std::unique_ptr<model::KvCache>> spare_;  // released caches, reused
-  std::vector<float> logits_;                           // (rows, n_vocab) of one sequence
+  kv::KVStorage storage_;
+  model::KvArena arena_;              // storage_ seen by the model
+  std::vector<model::SeqKv> seq_kv_;  // (n_seqs) of the current batch
 };
 
 }  // namespace hearth::engine

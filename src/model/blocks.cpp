@@ -68,13 +68,13 @@ void attention(const LayerContext& ctx, const float* xn, float* out) {
   norm_and_rope(ctx, ctx.w.q_norm, c.n_head, q.data());
   norm_and_rope(ctx, ctx.w.k_norm, c.n_head_kv, k.data());
 
-  fp16_t* k_cache = ctx.kv.k(ctx.layer);  // (n_ctx, k_dim)
-  fp16_t* v_cache = ctx.kv.v(ctx.layer);  // (n_ctx, v_dim)
+  fp16_t* k_arena = ctx.kv.k[ctx.layer];  // (n_slots, k_stride)
+  fp16_t* v_arena = ctx.kv.v[ctx.layer];  // (n_slots, v_stride)
   for (int64_t t = 0; t < n; ++t) {
     kernels::f32_to_f16_row(k.data() + t * c.k_dim(), c.k_dim(),
-                            k_cache + ctx.positions[t] * c.k_dim());
+                            k_arena + ctx.slots[t] * ctx.kv.k_stride);
     kernels::f32_to_f16_row(v.data() + t * c.v_dim(), c.v_dim(),
-                            v_cache + ctx.positions[t] * c.v_dim());
+                            v_arena + ctx.slots[t] * ctx.kv.v_stride);
   }
 
   const int64_t group = c.n_head / c.n_head_kv;  // query heads per KV head
@@ -86,13 +86,16 @@ void attention(const LayerContext& ctx, const float* xn, float* out) {
   auto work = [&](int) {
     for (int64_t item = next.fetch_add(1); item < n_items; item = next.fetch_add(1)) {
       const int64_t t = item / c.n_head_kv, kvh = item % c.n_head_kv;
+      const SeqKv& seq = ctx.batch.seqs[ctx.batch.seq_index[t]];
       kernels::AttentionHeadArgs a;
       a.q = q.data() + t * c.q_dim() + kvh * group * c.head_dim_k;
-      a.k = k_cache + kvh * c.head_dim_k;
-      a.v = v_cache + kvh * c.head_dim_v;
-      a.k_stride = c.k_dim();
-      a.v_stride = c.v_dim();
-      a.n_kv = ctx.positions[t] + 1;
+      a.k = k_arena + kvh * c.head_dim_k;
+      a.v = v_arena + kvh * c.head_dim_v;
+      a.k_stride = ctx.kv.k_stride;
+      a.v_stride = ctx.kv.v_stride;
+      a.block_table = seq.block_table;
+      a.block_size = ctx.batch.block_size;
+      a.n_kv = ctx.batch.positions[t] + 1;
       a.head_dim_k = c.head_dim_k;
       a.head_dim_v = c.head_dim_v;
       a.scale = scale;

@@ -8,20 +8,22 @@
 
 #include "core/thread_pool.h"
 #include "kernels/rope.h"
+#include "model/batch_view.h"
 #include "model/config.h"
 #include "model/kv_cache.h"
 #include "model/weights.h"
 
 namespace hearth::model {
 
-// Everything one layer's forward pass needs for a batch of n_tokens tokens of one sequence.
+// Everything one layer's forward pass needs for a batch of n_tokens tokens of many sequences.
 struct LayerContext {
   const ModelConfig& config;
   const LayerWeights& w;
   int64_t layer;
   ThreadPool& pool;
-  KvCache& kv;
-  std::span<const int32_t> positions;  // (n_tokens) position of each token in the sequence
+  const KvArena& kv;
+  const BatchView& batch;  // tokens, positions, sequences and their block tables
+  const int32_t* slots;    // (n_tokens) KV slot of each token (checked by Model::check_batch)
   const kernels::RopeParams& rope;
   const float* rope_cos_sin;  // (n_tokens, rope.n_dims) from kernels::rope_angles
   int64_t n_tokens;
@@ -35,8 +37,9 @@ void rms_norm_rows(const float* x, const Weight& weight, float eps, int64_t n_ro
 void linear(ThreadPool& pool, const Weight& w, const Weight& bias, const float* x, int64_t n_tokens,
             float* y);
 
-// out (n_tokens, n_embd) = self-attention of xn (n_tokens, n_embd); stores this batch's K/V in
-// the cache at `positions` and lets token i attend to cache positions [0, positions[i]].
+// out (n_tokens, n_embd) = self-attention of xn (n_tokens, n_embd); stores each token's K/V in
+// its slot and lets token i attend to positions [0, positions[i]] of its own sequence, read
+// through that sequence's block table.
 void attention(const LayerContext& ctx, const float* xn, float* out);
 
 // out (n_tokens, n_embd) = W_down (silu(W_gate xn) * W_up xn)

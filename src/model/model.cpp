@@ -1,5 +1,7 @@
 #include "model/model.h"
 
+#include <algorithm>
+
 #include "kernels/kernels.h"
 #include "kernels/vec.h"
 #include "quant/type_traits.h"
@@ -57,40 +59,100 @@ kernels::RopeParams Model::rope_params() const {
   return p;
 }
 
-Status Model::forward(ThreadPool& pool, KvCache& kv, std::span<const int32_t> tokens,
-                      std::span<const int32_t> positions, Logits which,
-                      std::vector<float>& logits) const {
+Status Model::check_batch(const KvArena& kv, const BatchView& b,
+                          std::vector<int32_t>& slots) const {
   const ModelConfig& c = config_;
-  const int64_t n = static_cast<int64_t>(tokens.size());
+  const size_t n = b.tokens.size();
   if (n == 0) return invalid_argument("forward: no tokens");
-  if (positions.size() != tokens.size())
-    return invalid_argument("forward: ", n, " tokens but ", positions.size(), " positions");
-  for (int64_t i = 0; i < n; ++i) {
-    if (tokens[i] < 0 || tokens[i] >= c.n_vocab)
-      return invalid_argument("token id ", tokens[i], " is outside the vocabulary [0, ", c.n_vocab,
-                              ")");
-    if (positions[i] < 0 || positions[i] >= kv.n_ctx())
-      return resource_exhausted("position ", positions[i], " is outside the context of ",
-                                kv.n_ctx(), " tokens");
+  if (b.positions.size() != n || b.seq_index.size() != n)
+    return invalid_argument("forward: ", n, " tokens but ", b.positions.size(), " positions and ",
+                            b.seq_index.size(), " sequence indices");
+  if (static_cast<int64_t>(kv.k.size()) != c.n_layer ||
+      static_cast<int64_t>(kv.v.size()) != c.n_layer || kv.k_stride < c.k_dim() ||
+      kv.v_stride < c.v_dim())
+    return invalid_argument("forward: the KV arena has ", kv.k.size(), " layers of ", kv.k_stride,
+                            "/", kv.v_stride, " values per slot; the model needs ", c.n_layer,
+                            " layers of ", c.k_dim(), "/", c.v_dim());
+  const int64_t bs = b.block_size;
+  for (const SeqKv& s : b.seqs) {
+    if (s.block_table == nullptr) continue;
+    if (bs <= 0) return invalid_argument("forward: block tables need a block size > 0");
+    for (int64_t j = 0; j < s.n_blocks; ++j) {
+      const int64_t blk = s.block_table[j];
+      if (blk < 0 || (blk + 1) * bs > kv.n_slots)
+        return invalid_argument("forward: block ", blk, " is outside the KV arena of ",
+                                kv.n_slots / bs, " blocks");
+    }
   }
+  slots.resize(n);  // (n_tokens) slot each token's K/V is written to
+  for (size_t i = 0; i < n; ++i) {
+    if (b.tokens[i] < 0 || b.tokens[i] >= c.n_vocab)
+      return invalid_argument("token id ", b.tokens[i], " is outside the vocabulary [0, ",
+                              c.n_vocab, ")");
+    if (b.seq_index[i] < 0 || static_cast<size_t>(b.seq_index[i]) >= b.seqs.size())
+      return invalid_argument("forward: token ", i, " names sequence ", b.seq_index[i], " of ",
+                              b.seqs.size());
+    const SeqKv& s = b.seqs[static_cast<size_t>(b.seq_index[i])];
+    const int64_t p = b.positions[i];
+    const int64_t limit = s.block_table == nullptr ? kv.n_slots : s.n_blocks * bs;
+    if (p < 0 || p >= limit)
+      return resource_exhausted("position ", p, " is outside the context of ", limit, " tokens");
+    slots[i] =
+        static_cast<int32_t>(s.block_table == nullptr ? p : s.block_table[p / bs] * bs + p % bs);
+  }
+  for (int32_t r : b.logit_rows) {
+    if (r < 0 || static_cast<size_t>(r) >= n)
+      return invalid_argument("forward: logits asked for row ", r, " of a batch of ", n, " tokens");
+  }
+  return Status::Ok();
+}
+
+Status Model::forward_batch(ThreadPool& pool, const KvArena& kv, const BatchView& batch,
+                            float* logits) const {
+  const ModelConfig& c = config_;
+  std::vector<int32_t> slots;  // (n_tokens) KV slot of each token
+  HEARTH_RETURN_IF_ERROR(check_batch(kv, batch, slots));
+  const int64_t n = static_cast<int64_t>(batch.tokens.size());
   const kernels::RopeParams rope = rope_params();
   std::vector<float> cos_sin(n * rope.n_dims);  // (n_tokens, rope n_dims)
   for (int64_t i = 0; i < n; ++i)
-    kernels::rope_angles(rope, positions[i], cos_sin.data() + i * rope.n_dims);
+    kernels::rope_angles(rope, batch.positions[i], cos_sin.data() + i * rope.n_dims);
 
   std::vector<float> x(n * c.n_embd);  // (n_tokens, n_embd) residual stream
-  kernels::get_rows(weights_.token_embd.m, tokens.data(), n, x.data());
+  kernels::get_rows(weights_.token_embd.m, batch.tokens.data(), n, x.data());
   for (int64_t l = 0; l < c.n_layer; ++l) {
-    LayerContext ctx{c, weights_.layers[l], l, pool, kv, positions, rope, cos_sin.data(), n};
+    LayerContext ctx{c,     weights_.layers[l], l,    pool,           kv,
+                     batch, slots.data(),       rope, cos_sin.data(), n};
     arch_->block(ctx, x.data());
   }
-  const int64_t rows = which == Logits::kAll ? n : 1;
-  const float* last = x.data() + (n - rows) * c.n_embd;  // (rows, n_embd)
-  std::vector<float> xn(rows * c.n_embd);                // (rows, n_embd)
-  rms_norm_rows(last, weights_.output_norm, c.rms_eps, rows, c.n_embd, xn.data());
-  logits.resize(rows * c.n_vocab);  // (rows, n_vocab)
-  kernels::matmul(pool, weights_.lm_head().m, xn.data(), rows, logits.data());
+  const int64_t rows = static_cast<int64_t>(batch.logit_rows.size());
+  if (rows == 0) return Status::Ok();
+  std::vector<float> picked(rows * c.n_embd);  // (n_logits, n_embd) rows whose logits are wanted
+  for (int64_t r = 0; r < rows; ++r)
+    std::copy_n(x.data() + batch.logit_rows[r] * c.n_embd, c.n_embd, picked.data() + r * c.n_embd);
+  std::vector<float> xn(rows * c.n_embd);  // (n_logits, n_embd)
+  rms_norm_rows(picked.data(), weights_.output_norm, c.rms_eps, rows, c.n_embd, xn.data());
+  kernels::matmul(pool, weights_.lm_head().m, xn.data(), rows, logits);  // (n_logits, n_vocab)
   return Status::Ok();
+}
+
+Status Model::forward(ThreadPool& pool, KvCache& kv, std::span<const int32_t> tokens,
+                      std::span<const int32_t> positions, Logits which,
+                      std::vector<float>& logits) const {
+  const int64_t n = static_cast<int64_t>(tokens.size());
+  std::vector<int32_t> seq_index(tokens.size(), 0);  // (n_tokens) all sequence 0
+  std::vector<int32_t> rows;                         // (n_logits)
+  for (int64_t i = which == Logits::kAll ? 0 : n - 1; i < n; ++i)
+    rows.push_back(static_cast<int32_t>(i));
+  const SeqKv seq;  // contiguous: slot = position
+  BatchView b;
+  b.tokens = tokens;
+  b.positions = positions;
+  b.seq_index = seq_index;
+  b.seqs = std::span<const SeqKv>(&seq, 1);
+  b.logit_rows = rows;
+  logits.resize(rows.size() * static_cast<size_t>(config_.n_vocab));  // (n_logits, n_vocab)
+  return forward_batch(pool, kv.arena(), b, logits.data());
 }
 
 Session::Session(const Model& model, ThreadPool& pool, int64_t n_ctx)

@@ -1,4 +1,8 @@
 // Model: a loaded GGUF model (config, validated weights, architecture) and its forward pass.
+//   forward_batch: one pass over a mixed batch of many sequences (prefill chunks and single
+//     decode tokens together) whose K/V live in a shared, possibly paged arena. Every matmul
+//     runs once over all n_tokens rows; logits only for the rows asked for.
+//   forward: the same pass for one sequence over its contiguous KvCache.
 // Session: one sequence's KV cache plus the tokens evaluated so far.
 #pragma once
 
@@ -13,6 +17,7 @@
 #include "gguf/gguf.h"
 #include "kernels/rope.h"
 #include "model/arch.h"
+#include "model/batch_view.h"
 #include "model/config.h"
 #include "model/kv_cache.h"
 #include "model/weights.h"
@@ -42,10 +47,20 @@ class Model {
                  std::span<const int32_t> positions, Logits which,
                  std::vector<float>& logits) const;
 
+  // Runs every token of `batch`, writing its K and V to its slot of `kv` (the slot its sequence's
+  // block table gives for its position). Token i attends to positions [0, positions[i]] of its
+  // own sequence: earlier positions must already be in the arena or earlier in this batch. Fills
+  // logits (n_logits, n_vocab), row r for token batch.logit_rows[r]. Rows do not depend on each
+  // other: a sequence computes the same values alone or inside any batch. Bad ids, positions,
+  // tables or slots are errors, checked before anything is written.
+  Status forward_batch(ThreadPool& pool, const KvArena& kv, const BatchView& batch,
+                       float* logits) const;
+
  private:
   Model(gguf::File file) : file_(std::move(file)) {}
   Status init();
   kernels::RopeParams rope_params() const;
+  Status check_batch(const KvArena& kv, const BatchView& batch, std::vector<int32_t>& slots) const;
 
   gguf::File file_;
   const ArchDef* arch_ = nullptr;

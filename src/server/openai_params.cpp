@@ -119,6 +119,11 @@ bool read_openai_request(const json& body, bool chat, OpenAIRequest* out, ParamE
   out->n = static_cast<int>(n);
   if (body.contains("stop") && !read_stop(body["stop"], &p->stop, err)) return false;
   if (!read_logit_bias(body, p, err) || !read_logprobs(body, chat, &p->logprobs, err)) return false;
+  if (body.contains("ignore_eos") && !body["ignore_eos"].is_null()) {  // llama.cpp extension
+    if (!body["ignore_eos"].is_boolean())
+      return f.fail("ignore_eos", "'ignore_eos' must be true or false");
+    p->ignore_eos = body["ignore_eos"].get<bool>();
+  }
   if (body.contains("stream_options") && !body["stream_options"].is_null()) {
     const json& so = body["stream_options"];
     if (!so.is_object()) return f.fail("stream_options", "'stream_options' must be an object");
