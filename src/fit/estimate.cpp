@@ -89,12 +89,36 @@ void add_compute_items(const ModelShape& s, const FitOptions& o, MemoryEstimate*
   for (const auto& item : m->compute_items) m->compute_bytes += item.bytes;
 }
 
-void add_overhead_items(const ModelShape& s, uint64_t weights, uint64_t device_reserve,
+// hearth's CPU backend repacks matrices for its tiled GEMM (kernels/repack.h): the layouts have
+// the size of the GGUF blocks except Q4_K, whose 6-bit scales are unpacked (148 instead of 144
+// bytes per 256 values). The token embedding stays in GGUF rows (get_rows reads it).
+// While a tensor is repacked its mapped GGUF pages and the new copy are both resident (the pages
+// are released right after), so the peak also holds the largest repacked tensor twice.
+uint64_t cpu_repack_growth(const std::vector<TensorDesc>& tensors) {
+  using quant::GgmlType;
+  uint64_t grown = 0, largest = 0;
+  for (const TensorDesc& t : tensors) {
+    if (t.name == "token_embd.weight") continue;
+    const auto type = static_cast<GgmlType>(t.ggml_type);
+    if (type == GgmlType::kQ4_K) grown += t.n_bytes * 4 / 144;
+    if (type == GgmlType::kQ4_K || type == GgmlType::kQ4_0 || type == GgmlType::kQ8_0 ||
+        type == GgmlType::kQ6_K)
+      largest = std::max(largest, t.n_bytes);
+  }
+  return grown + largest;
+}
+
+void add_overhead_items(const ModelSpec& spec, uint64_t weights, uint64_t device_reserve,
                         MemoryEstimate* m) {
+  const ModelShape& s = spec.shape;
   m->overhead_items = {{"process baseline", kProcessBaseline},
                        {"tokenizer tables", kTokenizerBytesPerToken * s.n_vocab},
                        {"page tables of mapped weights", weights / kPageTableDivisor}};
   if (device_reserve > 0) m->overhead_items.push_back({"device runtime reserve", device_reserve});
+  if (device_reserve == 0) {  // this machine's CPU backend
+    if (const uint64_t g = cpu_repack_growth(spec.tensors); g > 0)
+      m->overhead_items.push_back({"repacked GEMM layouts (Q4_K scales, one tensor in flight)", g});
+  }
   for (const auto& item : m->overhead_items) m->overhead_bytes += item.bytes;
 }
 
@@ -157,7 +181,7 @@ MemoryEstimate estimate_memory(const ModelSpec& spec, const FitOptions& options,
   m.n_active_params = active_parameters(spec);
   m.kv_cache_bytes = kv_cache_bytes(spec.shape, options.n_ctx, options.n_parallel, options.kv_type);
   add_compute_items(spec.shape, options, &m);
-  add_overhead_items(spec.shape, m.weights_bytes, device_reserve_bytes, &m);
+  add_overhead_items(spec, m.weights_bytes, device_reserve_bytes, &m);
   m.total_bytes = m.weights_bytes + m.kv_cache_bytes + m.compute_bytes + m.overhead_bytes;
   return m;
 }

@@ -45,10 +45,11 @@ void check_top(std::span<const float> logits, const json& top, const std::string
     EXPECT_TRUE(close(logits[id], want)) << where << " rank " << r << " id " << id << ": hearth "
                                          << logits[id] << " llama.cpp " << want;
     // The same id at each rank, unless two logits tie within the tolerance.
-    if (order[r] != id)
+    if (order[r] != id) {
       EXPECT_TRUE(close(logits[order[r]], want))
           << where << " rank " << r << ": hearth has id " << order[r] << " (" << logits[order[r]]
           << "), llama.cpp id " << id << " (" << want << ")";
+    }
   }
 }
 

@@ -67,9 +67,10 @@ TEST_P(RepackLogits, SameAsGgufRows) {
       const auto w = std::span(want).subspan(p * nv, nv), g = std::span(got).subspan(p * nv, nv);
       const size_t best_w = std::max_element(w.begin(), w.end()) - w.begin();
       const size_t best_g = std::max_element(g.begin(), g.end()) - g.begin();
-      if (best_w != best_g)
+      if (best_w != best_g) {
         EXPECT_NEAR(w[best_w], w[best_g], 5e-2 * std::max(1.0f, std::fabs(w[best_w])))
             << GetParam() << " position " << p << ": argmax " << best_g << " instead of " << best_w;
+      }
     }
   }
 }

@@ -122,7 +122,9 @@ TEST_P(TokenizerProperties, RandomTextNeverBreaksAndRoundTrips) {
       EXPECT_EQ(streamed, make_valid_utf8(pieces));
       if (parse_special) continue;   // special tokens render as nothing without `special`
       if (round % 3 == 0) continue;  // BOS/EOS added
-      if (round_trips(GetParam(), text)) EXPECT_EQ(back, text) << GetParam().file << " " << round;
+      if (round_trips(GetParam(), text)) {
+        EXPECT_EQ(back, text) << GetParam().file << " " << round;
+      }
     }
   }
 }
@@ -141,7 +143,9 @@ TEST_P(TokenizerProperties, LongInputs) {
     const std::vector<int32_t> ids = tok->encode(text, false);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (tok->type() != VocabType::kWpm) EXPECT_FALSE(ids.empty());
+    if (tok->type() != VocabType::kWpm) {
+      EXPECT_FALSE(ids.empty());
+    }
     EXPECT_LT(seconds, 60.0) << GetParam().file;  // a hang guard (quadratic = hours), not speed
     if (round_trips(GetParam(), text)) {
       DecodeOptions raw;
