@@ -3,8 +3,9 @@
 // `hearth bench serve --url URL ...` load-tests a running server instead (bench_serve.cpp).
 //
 // A warm-up run (one full prompt and a few generated tokens) first, so every weight page is
-// resident; then `r` repetitions, each on a fresh sequence: one Session::eval of p random valid
-// token ids (pp), then n evals of one token each (tg). Reported: mean and standard deviation of
+// resident; then `r` repetitions: one Session::eval of p random valid token ids on a fresh
+// sequence (pp), then n evals of one token each on another fresh sequence (tg) — llama-bench's
+// method, so the figures compare with its pp512 / tg128. Reported: mean and standard deviation of
 // both rates; the machine's read bandwidth (kernels::measure_read_bandwidth over a buffer of
 // --bw-mib MiB); bytes of weights read per generated token (every tensor except token_embd,
 // which is only gathered row by row; token_embd counts when it doubles as the output
@@ -96,6 +97,7 @@ Result<std::pair<double, double>> run_once(model::Session& s, std::mt19937& rng,
     rates.first = n_prompt / seconds_since(t0);
   }
   if (n_gen > 0) {
+    s.truncate(0);  // generation from an empty context, as llama-bench measures tgN
     std::vector<int32_t> gen = random_tokens(rng, n_vocab, n_gen);
     auto t0 = std::chrono::steady_clock::now();
     for (int i = 0; i < n_gen; ++i) HEARTH_RETURN_IF_ERROR(s.eval({&gen[i], 1}));
