@@ -8,8 +8,12 @@ PACKAGES=(
   nlohmann-json3-dev libcpp-httplib-dev libcli11-dev libpcre2-dev libicu-dev
   libssl-dev libsqlite3-dev
   python3 python3-jinja2
-  nodejs npm                                          # tests/clients: official npm clients
 )
+# tests/clients runs the official npm clients: Debian's nodejs + npm, unless a Node.js with npm is
+# already installed (e.g. NodeSource's nodejs, which bundles npm and conflicts with Debian's npm).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+fi
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
