@@ -96,7 +96,10 @@ TEST(TokenMask, MatchesBruteForceOnLlamaVocabulary) {
     std::vector<uint8_t> mask;
     ASSERT_TRUE(c->compute_mask(mask).ok());
     int n_allowed = 0;
-    for (int32_t id = 0; id < (*tok)->n_vocab(); id += stride) {
+    // Under sanitizers only every 13th token is brute-forced, plus every token the mask allows
+    // (those are few in most states, so the allowed side stays fully checked).
+    for (int32_t id = 0; id < (*tok)->n_vocab(); ++id) {
+      if (id % stride != 0 && mask[static_cast<size_t>(id)] == 0) continue;
       bool want;
       if (id == (*tok)->eos()) {
         want = c->can_end();
