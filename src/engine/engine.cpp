@@ -148,6 +148,7 @@ void Engine::on_sampled(Request* req, int32_t token) {
 }
 
 bool Engine::step() {
+  const Clock::time_point t_step = Clock::now();
   drain_inbox();
   std::vector<Request*> cancelled;
   for (auto& [id, req] : live_)
@@ -169,7 +170,9 @@ bool Engine::step() {
   Batch batch = build_batch(plan, kv_);
   const int n_vocab = forward_.n_vocab();
   logits_.resize(static_cast<size_t>(batch.n_logits()) * static_cast<size_t>(n_vocab));
+  const Clock::time_point t_forward = Clock::now();
   Status st = forward_.forward(batch, logits_.data());
+  counters_.forward_seconds += std::chrono::duration<double>(Clock::now() - t_forward).count();
   if (!st.ok()) {
     for (const ScheduledSeq& s : plan.seqs) finish(s.req, FinishReason::kError, st);
     update_stats();
@@ -191,6 +194,7 @@ bool Engine::step() {
     on_sampled(s.req, *token);
   }
   ++counters_.steps;
+  counters_.step_seconds += std::chrono::duration<double>(Clock::now() - t_step).count();
   update_stats();
   return true;
 }
@@ -207,6 +211,8 @@ void Engine::update_stats() {
   stats_.prompt_tokens = counters_.prompt_tokens;
   stats_.generated_tokens = counters_.generated_tokens;
   stats_.requests_finished = counters_.requests_finished;
+  stats_.step_seconds = counters_.step_seconds;
+  stats_.forward_seconds = counters_.forward_seconds;
 }
 
 EngineStats Engine::stats() const {
