@@ -261,7 +261,9 @@ LevelResult run_level(const ServeBenchOptions& o, int concurrency,
   L.wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
   std::vector<double> ttft, gaps;
   std::vector<DecodeTrace> traces;  // (successful requests) decode intervals and chunk arrivals
-  const auto since = [&](Clock::time_point t) { return std::chrono::duration<double>(t - t0).count(); };
+  const auto since = [&](Clock::time_point t) {
+    return std::chrono::duration<double>(t - t0).count();
+  };
   for (const RequestResult& r : results) {
     if (!r.ok) {
       if (L.errors++ == 0) L.first_error = r.error;
@@ -377,8 +379,8 @@ int cmd_bench_serve(int argc, char** argv) {
                  "t/s over %.2f s, ttft p50 %.0f ms p99 %.0f ms, itl p50 %.1f ms p99 %.1f ms, %d "
                  "errors\n",
                  L.concurrency, L.requests, L.wall_s, L.req_per_s, L.gen_tok_per_s,
-                 L.decode.tokens_per_s(), L.decode.window_s, L.ttft_p50_ms,
-                 L.ttft_p99_ms, L.itl_p50_ms, L.itl_p99_ms, L.errors);
+                 L.decode.tokens_per_s(), L.decode.window_s, L.ttft_p50_ms, L.ttft_p99_ms,
+                 L.itl_p50_ms, L.itl_p99_ms, L.errors);
   }
   print_levels(o, results);
   for (const LevelResult& L : results)

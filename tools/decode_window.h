@@ -50,10 +50,9 @@ inline DecodeWindow full_decode_window(const std::vector<DecodeTrace>& traces, i
   for (const DecodeTrace& t : traces) {
     for (double a : t.arrivals_s) {
       // spans are sorted and disjoint: find the last span starting at or before a.
-      auto it = std::upper_bound(spans.begin(), spans.end(), a,
-                                 [](double x, const std::pair<double, double>& s) {
-                                   return x < s.first;
-                                 });
+      auto it = std::upper_bound(
+          spans.begin(), spans.end(), a,
+          [](double x, const std::pair<double, double>& s) { return x < s.first; });
       if (it == spans.begin()) continue;
       --it;
       if (a > it->first && a <= it->second) ++w.tokens;
