@@ -44,6 +44,9 @@ struct EngineStats {
   // forward, sampling, stop checks, sinks) and the forward call alone; their difference is the
   // engine's own overhead.
   double step_seconds = 0, forward_seconds = 0;
+  // CPU time the engine thread spent in those steps outside the forward call (wall time above
+  // also counts waiting for a core on a loaded machine; this does not).
+  double overhead_cpu_seconds = 0;
 };
 
 // Samples one token from logits (n_vocab) with the request's parameters and RNG (sampler.cpp).
