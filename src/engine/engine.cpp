@@ -187,7 +187,9 @@ bool Engine::step() {
   const Clock::time_point t_forward = Clock::now();
   const double cpu_forward = thread_cpu_seconds();
   Status st = forward_.forward(batch, logits_.data());
-  counters_.forward_seconds += std::chrono::duration<double>(Clock::now() - t_forward).count();
+  // Added to the counters with the step's time at its end, so that a snapshot taken mid-step
+  // (update_stats in finish) never shows the forward of a step whose total is not counted yet.
+  const double forward_s = std::chrono::duration<double>(Clock::now() - t_forward).count();
   const double cpu_in_forward = thread_cpu_seconds() - cpu_forward;
   if (!st.ok()) {
     for (const ScheduledSeq& s : plan.seqs) finish(s.req, FinishReason::kError, st);
@@ -210,6 +212,7 @@ bool Engine::step() {
     on_sampled(s.req, *token);
   }
   ++counters_.steps;
+  counters_.forward_seconds += forward_s;
   counters_.step_seconds += std::chrono::duration<double>(Clock::now() - t_step).count();
   counters_.overhead_cpu_seconds += thread_cpu_seconds() - cpu_step - cpu_in_forward;
   update_stats();
