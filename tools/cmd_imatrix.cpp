@@ -2,7 +2,8 @@
 // model on a calibration text, as llama.cpp's llama-imatrix computes it: the text is cut into
 // chunks of CTX tokens (first token replaced by BOS), each chunk runs from an empty cache, and
 // for every weight matrix of the blocks the squares of the activations entering it are summed
-// per column (model::MatmulObserver). Written in llama.cpp's legacy .dat format.
+// per column (model::MatmulObserver). Written in llama.cpp's GGUF imatrix format when the output
+// ends in .gguf, else in its legacy .dat format (both readable by llama-quantize).
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
@@ -61,6 +62,7 @@ Status run_imatrix(const ImatrixArgs& a) {
                             " (one chunk of -c) are needed");
   quantize::Imatrix m;
   m.dataset = a.text_path;
+  m.chunk_size = a.n_ctx;
   ImatrixCollector collector(lm.model->file(), m);
   ThreadPool pool(resolve_threads(a.threads, *lm.model));
   model::Session session(*lm.model, pool, a.n_ctx);
@@ -83,7 +85,7 @@ Status run_imatrix(const ImatrixArgs& a) {
   HEARTH_RETURN_IF_ERROR(status);
   if (m.entries.empty())
     return invalid_argument(a.model_path, ": no block weight matrix was observed");
-  HEARTH_RETURN_IF_ERROR(quantize::write_imatrix_dat(m, a.out_path));
+  HEARTH_RETURN_IF_ERROR(quantize::write_imatrix(m, a.out_path));
   std::fprintf(stderr, "imatrix: %s: %zu matrices, %d chunks (%lld tokens)\n", a.out_path.c_str(),
                m.entries.size(), m.chunks, static_cast<long long>(m.chunks) * a.n_ctx);
   return Status::Ok();
@@ -94,7 +96,9 @@ int cmd_imatrix(int argc, char** argv) {
   ImatrixArgs a;
   app.add_option("-m,--model", a.model_path, "GGUF model file")->required();
   app.add_option("-f,--file", a.text_path, "calibration text file")->required();
-  app.add_option("-o,--output", a.out_path, "output .dat file")->required();
+  app.add_option("-o,--output", a.out_path,
+                 "output file: NAME.gguf (GGUF imatrix) or any other name (legacy .dat)")
+      ->required();
   app.add_option("-c,--ctx-size", a.n_ctx, "tokens per chunk")->check(CLI::Range(8, 1 << 20));
   app.add_option("-t,--threads", a.threads, "threads (0: automatic)")
       ->check(CLI::NonNegativeNumber);

@@ -161,7 +161,7 @@ Status run_quality(const QualityArgs& a) {
                             " are needed (lower -c)");
   quantize::Imatrix imatrix;
   if (!a.imatrix.empty()) {
-    HEARTH_ASSIGN_OR_RETURN(imatrix, quantize::read_imatrix_dat(a.imatrix));
+    HEARTH_ASSIGN_OR_RETURN(imatrix, quantize::read_imatrix(a.imatrix));
   }
   std::vector<Variant> vs(1);
   vs[0].name = str_cat(quant::type_name(lm.model->weights().layers[0].wq.m.type), " (original)");
@@ -196,7 +196,7 @@ int cmd_quality(int argc, char** argv) {
   app.add_option("-c,--ctx-size", a.n_ctx, "tokens per chunk")->check(CLI::Range(8, 1 << 20));
   app.add_option("--chunks", a.chunks, "score at most this many chunks (-1: all)")
       ->check(CLI::Range(-1, 1 << 30));
-  app.add_option("--imatrix", a.imatrix, "importance matrix (.dat) for the quantizations");
+  app.add_option("--imatrix", a.imatrix, "importance matrix (.dat or .gguf) for the quantizations");
   app.add_option("-t,--threads", a.threads, "threads (0: automatic)")
       ->check(CLI::NonNegativeNumber);
   app.add_flag("--json", a.json, "print JSON instead of a table");
