@@ -5,7 +5,6 @@
 // per column (model::MatmulObserver). Written in llama.cpp's GGUF imatrix format when the output
 // ends in .gguf, else in its legacy .dat format (both readable by llama-quantize).
 #include <CLI/CLI.hpp>
-#include <chrono>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -52,33 +51,23 @@ struct ImatrixArgs {
 };
 
 Status run_imatrix(const ImatrixArgs& a) {
-  HEARTH_ASSIGN_OR_RETURN(std::string text, read_file_to_string(a.text_path));
-  HEARTH_ASSIGN_OR_RETURN(LoadedModel lm, load_model_and_tokenizer(a.model_path));
-  std::vector<int32_t> tokens = lm.tokenizer->encode(text, /*add_special=*/true);
-  int64_t n_chunk = static_cast<int64_t>(tokens.size()) / a.n_ctx;
-  if (a.chunks >= 0) n_chunk = std::min<int64_t>(n_chunk, a.chunks);
-  if (n_chunk < 1)
-    return invalid_argument(a.text_path, " has ", tokens.size(), " tokens; at least ", a.n_ctx,
-                            " (one chunk of -c) are needed");
+  HEARTH_ASSIGN_OR_RETURN(ChunkedText ct, load_chunked_text(a.model_path, a.text_path, a.n_ctx,
+                                                            a.chunks, 1, "imatrix"));
   quantize::Imatrix m;
   m.dataset = a.text_path;
   m.chunk_size = a.n_ctx;
-  ImatrixCollector collector(lm.model->file(), m);
-  ThreadPool pool(resolve_threads(a.threads, *lm.model));
-  model::Session session(*lm.model, pool, a.n_ctx);
-  std::fprintf(stderr, "imatrix: %lld chunks of %d tokens\n", static_cast<long long>(n_chunk),
+  ImatrixCollector collector(ct.lm.model->file(), m);
+  ThreadPool pool(resolve_threads(a.threads, *ct.lm.model));
+  model::Session session(*ct.lm.model, pool, a.n_ctx);
+  std::fprintf(stderr, "imatrix: %lld chunks of %d tokens\n", static_cast<long long>(ct.n_chunk),
                a.n_ctx);
-  const auto t0 = std::chrono::steady_clock::now();
+  ChunkProgress progress(ct);
   model::set_matmul_observer(&collector);
   Status status;
-  for (int64_t c = 0; c < n_chunk && status.ok(); ++c) {
-    std::vector<int32_t> chunk = text_chunk(tokens, c, a.n_ctx, *lm.tokenizer);
-    session.truncate(0);
-    status = session.eval(chunk, model::Logits::kLast);
+  for (int64_t c = 0; c < ct.n_chunk && status.ok(); ++c) {
+    status = eval_chunk(session, ct, c, model::Logits::kLast);
     m.chunks = static_cast<int32_t>(c + 1);
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::fprintf(stderr, "\r[%lld/%lld] %.1f s", static_cast<long long>(c + 1),
-                 static_cast<long long>(n_chunk), s);
+    progress.print(c + 1);
   }
   model::set_matmul_observer(nullptr);
   std::fprintf(stderr, "\n");
