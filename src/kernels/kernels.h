@@ -42,7 +42,8 @@ void matmul(ThreadPool& pool, const Matrix& w, const float* x, int64_t n_tokens,
 // ys[i] (n_tokens, ws[i]->rows) = x (n_tokens, cols) * ws[i]^T for i < n_mats (at most 4
 // share one pass; more are done one by one): matrices with the same input (q/k/v, gate/up)
 // share one activation conversion and one parallel region. Falls back to one matmul() per
-// matrix when their columns or activation formats differ or weights are repacked.
+// matrix when their columns or activation formats differ (repacked weights fuse the same way,
+// kernels/repack.h matmul_repacked_multi).
 void matmul_multi(ThreadPool& pool, int n_mats, const Matrix* const* ws, const float* x,
                   int64_t n_tokens, float* const* ys);
 

@@ -87,7 +87,10 @@ void matmul_multi(ThreadPool& pool, int n_mats, const Matrix* const* ws, const f
   if (n_mats <= 0 || n_tokens <= 0) return;
   for (int i = 0; i < n_mats; ++i) {
     if (ws[i]->repacked == nullptr) continue;
-    // repacked weights have their own tiled kernels (their GGUF pages may have been released)
+    // repacked weights have their own tiled kernels (their GGUF pages may have been released);
+    // matrices sharing one activation format share its quantization and one parallel region
+    if (repacked_multi_compatible(n_mats, ws))
+      return matmul_repacked_multi(pool, n_mats, ws, x, n_tokens, ys);
     for (int j = 0; j < n_mats; ++j) matmul(pool, *ws[j], x, n_tokens, ys[j]);
     return;
   }

@@ -61,6 +61,17 @@ void release_source_pages(const void* data, size_t bytes);
 // y (n_tokens, w.rows) = x (n_tokens, w.cols) * w^T over w.repacked (must be set).
 void matmul_repacked(ThreadPool& pool, const Matrix& w, const float* x, int64_t n_tokens, float* y);
 
+// Whether matmul_repacked_multi can take these matrices: 1..kMaxRepackedMats, all repacked,
+// same cols and the same activation format (Q8_0 for Q8_0/Q4_0, Q8_K for the K-quants).
+inline constexpr int kMaxRepackedMats = 4;
+bool repacked_multi_compatible(int n_mats, const Matrix* const* ws);
+
+// ys[i] (n_tokens, ws[i]->rows) = x (n_tokens, cols) * ws[i]^T: the activations quantized once
+// for all matrices, their row groups handed out in one parallel region (q/k/v, gate/up).
+// Requires repacked_multi_compatible(n_mats, ws).
+void matmul_repacked_multi(ThreadPool& pool, int n_mats, const Matrix* const* ws, const float* x,
+                           int64_t n_tokens, float* const* ys);
+
 // One kernel call: out (n_tok, 16) = the 16 rows of one group (blocks 16-row blocks at wg)
 // dotted with n_tok <= kRepackTokens activation rows (act + t * act_stride, in the activation
 // format of the type: Q8_0 rows as kernels/qdot.h describes, Q8_K blocks for the K-quants).

@@ -172,25 +172,61 @@ const RepackGemmTable& repack_gemm_table(Isa isa) {
   return repack_gemm_table_scalar();
 }
 
+namespace {
+
+ActType repacked_act_type(const RepackedMatrix& m) {
+  const bool k_quant = m.type == RepackType::kQ4_K || m.type == RepackType::kQ6_K;
+  return k_quant ? ActType::kQ8_K : ActType::kQ8_0;
+}
+
+}  // namespace
+
 void matmul_repacked(ThreadPool& pool, const Matrix& w, const float* x, int64_t n_tokens,
                      float* y) {
-  const RepackedMatrix& m = *w.repacked;
-  const bool k_quant = m.type == RepackType::kQ4_K || m.type == RepackType::kQ6_K;
-  const ActType act = k_quant ? ActType::kQ8_K : ActType::kQ8_0;
-  const size_t act_bytes = act_row_bytes(act, m.cols);
-  const uint8_t* xa = quantize_activations(pool, act, x, n_tokens, m.cols, act_bytes);
-  const RepackGemmFn fn = repack_gemm_table(active_isa()).gemm[static_cast<int>(m.type)];
-  // work items: runs of row groups; small enough to balance, large enough that the weights of
+  const Matrix* ws[1] = {&w};
+  matmul_repacked_multi(pool, 1, ws, x, n_tokens, &y);
+}
+
+bool repacked_multi_compatible(int n_mats, const Matrix* const* ws) {
+  if (n_mats <= 0 || n_mats > kMaxRepackedMats) return false;
+  for (int i = 0; i < n_mats; ++i) {
+    if (ws[i]->repacked == nullptr || ws[i]->cols != ws[0]->cols ||
+        repacked_act_type(*ws[i]->repacked) != repacked_act_type(*ws[0]->repacked))
+      return false;
+  }
+  return true;
+}
+
+void matmul_repacked_multi(ThreadPool& pool, int n_mats, const Matrix* const* ws, const float* x,
+                           int64_t n_tokens, float* const* ys) {
+  const ActType act = repacked_act_type(*ws[0]->repacked);
+  const int64_t cols = ws[0]->cols;
+  const size_t act_bytes = act_row_bytes(act, cols);
+  const uint8_t* xa = quantize_activations(pool, act, x, n_tokens, cols, act_bytes);
+  const RepackGemmTable& table = repack_gemm_table(active_isa());
+  // work items: runs of row groups of one matrix, numbered across all matrices (one parallel
+  // region for q/k/v or gate/up); small enough to balance, large enough that the weights of
   // one item (re-read once per token tile) stay in L2
-  const int64_t per_item = std::clamp<int64_t>(m.n_groups / (8 * pool.n_threads()), 1, 4);
-  const int64_t n_items = (m.n_groups + per_item - 1) / per_item;
-  const int64_t rows = m.rows;
+  int64_t total_groups = 0;
+  for (int i = 0; i < n_mats; ++i) total_groups += ws[i]->repacked->n_groups;
+  const int64_t per_item = std::clamp<int64_t>(total_groups / (8 * pool.n_threads()), 1, 4);
+  int64_t first_item[kMaxRepackedMats + 1] = {0};  // (n_mats + 1) first item of each matrix
+  for (int i = 0; i < n_mats; ++i)
+    first_item[i + 1] = first_item[i] + (ws[i]->repacked->n_groups + per_item - 1) / per_item;
+  const int64_t n_items = first_item[n_mats];
   std::atomic<int64_t> next{0};
   auto work = [&](int) {
     float out[kRepackTokens * kRepackRows];  // (tile tokens, 16 rows)
     for (int64_t item = next.fetch_add(1, std::memory_order_relaxed); item < n_items;
          item = next.fetch_add(1, std::memory_order_relaxed)) {
-      const int64_t g0 = item * per_item, g1 = std::min(m.n_groups, g0 + per_item);
+      int i = 0;
+      while (item >= first_item[i + 1]) ++i;
+      const RepackedMatrix& m = *ws[i]->repacked;
+      const RepackGemmFn fn = table.gemm[static_cast<int>(m.type)];
+      float* y = ys[i];
+      const int64_t rows = m.rows;
+      const int64_t g0 = (item - first_item[i]) * per_item,
+                    g1 = std::min(m.n_groups, g0 + per_item);
       for (int64_t t0 = 0; t0 < n_tokens; t0 += kRepackTokens) {
         const int n_tok = static_cast<int>(std::min<int64_t>(kRepackTokens, n_tokens - t0));
         for (int64_t g = g0; g < g1; ++g) {

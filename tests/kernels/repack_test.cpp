@@ -93,6 +93,59 @@ TEST(Repack, EveryTypeIsaAndShapeMatchesGgufRowMatmul) {
   }
 }
 
+// q/k/v-like triples (different row counts, one activation format; Q4_K next to Q6_K as in
+// Q4_K_M files) through matmul_multi's fused repacked path, which must give each matrix's own
+// matmul result; a mixed-format set (Q8_0 activations next to Q8_K) takes the one-by-one path.
+TEST(Repack, FusedMultiMatchesOneMatmulPerMatrix) {
+  testing::IsaGuard guard;
+  ThreadPool pool(2);
+  std::mt19937 rng(12);
+  const int64_t cols = 512;
+  const std::vector<std::vector<GgmlType>> sets = {
+      {GgmlType::kQ4_K, GgmlType::kQ6_K, GgmlType::kQ4_K},
+      {GgmlType::kQ4_0, GgmlType::kQ8_0},
+      {GgmlType::kQ4_0, GgmlType::kQ4_K}};
+  const std::vector<int64_t> rows = {48, 37, 16};
+  for (const auto& types : sets) {
+    std::vector<TestMatrix> tms;
+    std::vector<Matrix> packed;
+    for (size_t i = 0; i < types.size(); ++i) {
+      tms.push_back(random_matrix(types[i], rows[i], cols, rng));
+      packed.push_back(tms.back().m);
+      packed.back().repacked = repack_matrix(tms.back().m);
+      ASSERT_NE(packed.back().repacked, nullptr);
+    }
+    std::vector<const Matrix*> ws;
+    for (const Matrix& m : packed) ws.push_back(&m);
+    const bool same_format = types[0] != GgmlType::kQ4_0 || types[1] != GgmlType::kQ4_K;
+    EXPECT_EQ(repacked_multi_compatible(static_cast<int>(ws.size()), ws.data()), same_format);
+    std::vector<Isa> isas = testing::simd_isas_to_test();
+    isas.insert(isas.begin(), Isa::kScalar);
+    for (Isa isa : isas) {
+      set_active_isa(isa);
+      for (int64_t n_tokens : {1, 5, 19}) {
+        const auto x = testing::random_floats(n_tokens * cols, rng);      // (n_tokens, cols)
+        std::vector<std::vector<float>> got(ws.size()), want(ws.size());  // (n_tokens, rows[i])
+        std::vector<float*> ys;
+        for (size_t i = 0; i < ws.size(); ++i) {
+          got[i].assign(n_tokens * rows[i], NAN);
+          want[i].assign(n_tokens * rows[i], NAN);
+          matmul(pool, *ws[i], x.data(), n_tokens, want[i].data());
+          ys.push_back(got[i].data());
+        }
+        matmul_multi(pool, static_cast<int>(ws.size()), ws.data(), x.data(), n_tokens, ys.data());
+        for (size_t i = 0; i < ws.size(); ++i) {
+          // same quantized activations and integer sums (a one-token kernel may order the
+          // f32 additions differently)
+          expect_close(got[i], want[i], 1e-5 * max_abs(want[i]) + 1e-6,
+                       std::string(isa_name(isa)) + " matrix " + std::to_string(i) +
+                           " n_tokens=" + std::to_string(n_tokens));
+        }
+      }
+    }
+  }
+}
+
 TEST(Repack, UnsupportedTypesAndShapesAreNotRepacked) {
   std::mt19937 rng(3);
   const TestMatrix f16 = random_matrix(GgmlType::kF16, 16, 64, rng);
