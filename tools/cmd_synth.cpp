@@ -10,6 +10,8 @@
 // count. Quantization uses the reference quantizers (quant::TypeTraits::from_float), rows split
 // over a ThreadPool. Memory: the gguf::Writer holds every tensor until it writes the file, so
 // synthesizing needs about the output file's size in RAM (~4 GB for a 7B Q4_K_M).
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -17,8 +19,6 @@
 #include <filesystem>
 #include <string>
 #include <vector>
-
-#include <unistd.h>
 
 #include "cli_util.h"
 #include "command.h"
@@ -49,16 +49,16 @@ constexpr SynthPreset kPresets[] = {
      1e-5, false, false},
     {"llama-2-7b", "ggml-vocab-llama-spm.gguf", "llama", 32, 4096, 32, 32, 128, 11008, 4096, 1e4,
      1e-5, false, false},
-    {"llama-3.2-1b", "ggml-vocab-gpt-2.gguf", "llama", 16, 2048, 32, 8, 64, 8192, 131072, 5e5,
-     1e-5, true, false},
+    {"llama-3.2-1b", "ggml-vocab-gpt-2.gguf", "llama", 16, 2048, 32, 8, 64, 8192, 131072, 5e5, 1e-5,
+     true, false},
     {"llama-3.2-3b", "ggml-vocab-gpt-2.gguf", "llama", 28, 3072, 24, 8, 128, 8192, 131072, 5e5,
      1e-5, true, false},
     {"llama-3.1-8b", "ggml-vocab-gpt-2.gguf", "llama", 32, 4096, 32, 8, 128, 14336, 131072, 5e5,
      1e-5, false, false},
     {"qwen2.5-0.5b", "ggml-vocab-gpt-2.gguf", "qwen2", 24, 896, 14, 2, 64, 4864, 32768, 1e6, 1e-6,
      true, true},
-    {"qwen2.5-7b", "ggml-vocab-gpt-2.gguf", "qwen2", 28, 3584, 28, 4, 128, 18944, 32768, 1e6,
-     1e-6, false, true},
+    {"qwen2.5-7b", "ggml-vocab-gpt-2.gguf", "qwen2", 28, 3584, 28, 4, 128, 18944, 32768, 1e6, 1e-6,
+     false, true},
     {"mistral-7b", "ggml-vocab-llama-spm.gguf", "llama", 32, 4096, 32, 8, 128, 14336, 32768, 1e6,
      1e-5, false, false},
 };
@@ -69,8 +69,10 @@ struct SynthType {
   const char* scheme;
   int64_t file_type;
 };
-constexpr SynthType kTypes[] = {{"f32", "F32", 0},   {"f16", "F16", 1},
-                                {"q8_0", "Q8_0", 7}, {"q4_0", "Q4_0", 2},
+constexpr SynthType kTypes[] = {{"f32", "F32", 0},
+                                {"f16", "F16", 1},
+                                {"q8_0", "Q8_0", 7},
+                                {"q4_0", "Q4_0", 2},
                                 {"q4_k_m", "Q4_K_M", 15}};
 
 const SynthPreset* find_synth_preset(const std::string& id) {
@@ -143,12 +145,16 @@ void fill_gaussian(float* dst, int64_t n, uint64_t state, float std_dev) {
   }
 }
 
-bool is_norm(const std::string& name) { return name.find("norm") != std::string::npos; }
-bool is_bias(const std::string& name) { return name.find(".bias") != std::string::npos; }
+bool is_norm(const std::string& name) {
+  return name.find("norm") != std::string::npos;
+}
+bool is_bias(const std::string& name) {
+  return name.find(".bias") != std::string::npos;
+}
 
 // One tensor's bytes: random rows converted to its type, rows split over the pool.
-Result<std::vector<uint8_t>> make_tensor(ThreadPool& pool, const fit::TensorDesc& t,
-                                         uint64_t seed, uint64_t index, bool zeros) {
+Result<std::vector<uint8_t>> make_tensor(ThreadPool& pool, const fit::TensorDesc& t, uint64_t seed,
+                                         uint64_t index, bool zeros) {
   const quant::TypeTraits* traits = quant::find_type_traits(t.ggml_type);
   if (traits == nullptr) return invalid_argument(t.name, ": unknown type ", t.ggml_type);
   const int64_t n_cols = t.ne[0], n_rows = t.n_elements() / t.ne[0];
@@ -161,25 +167,30 @@ Result<std::vector<uint8_t>> make_tensor(ThreadPool& pool, const fit::TensorDesc
   const float fixed = is_norm(t.name) ? 1.0f : 0.0f;
   const bool random = !is_norm(t.name) && !is_bias(t.name);
   if (zeros && random) return out;  // all-zero blocks (scale 0) are valid in every type
-  pool.parallel_for("synth", static_cast<size_t>(n_rows), [&](size_t begin, size_t end, int) {
-    std::vector<float> row(n_cols);
-    for (size_t r = begin; r < end; ++r) {
-      uint64_t state = seed ^ (index * 0xD1B54A32D192ED03ull) ^ (r * 0x8CB92BA72F3D8DD7ull);
-      if (random) fill_gaussian(row.data(), n_cols, splitmix64(state), 0.02f);
-      else std::fill(row.begin(), row.end(), fixed);
-      uint8_t* dst = out.data() + r * row_bytes;
-      if (t.ggml_type == 0) {
-        std::memcpy(dst, row.data(), row_bytes);
-      } else if (t.ggml_type == 1) {
-        for (int64_t c = 0; c < n_cols; ++c) {
-          fp16_t h = float_to_fp16(row[c]);
-          std::memcpy(dst + 2 * c, &h, 2);
+  pool.parallel_for(
+      "synth", static_cast<size_t>(n_rows),
+      [&](size_t begin, size_t end, int) {
+        std::vector<float> row(n_cols);
+        for (size_t r = begin; r < end; ++r) {
+          uint64_t state = seed ^ (index * 0xD1B54A32D192ED03ull) ^ (r * 0x8CB92BA72F3D8DD7ull);
+          if (random)
+            fill_gaussian(row.data(), n_cols, splitmix64(state), 0.02f);
+          else
+            std::fill(row.begin(), row.end(), fixed);
+          uint8_t* dst = out.data() + r * row_bytes;
+          if (t.ggml_type == 0) {
+            std::memcpy(dst, row.data(), row_bytes);
+          } else if (t.ggml_type == 1) {
+            for (int64_t c = 0; c < n_cols; ++c) {
+              fp16_t h = float_to_fp16(row[c]);
+              std::memcpy(dst + 2 * c, &h, 2);
+            }
+          } else {
+            traits->from_float(row.data(), dst, n_cols, nullptr);
+          }
         }
-      } else {
-        traits->from_float(row.data(), dst, n_cols, nullptr);
-      }
-    }
-  }, 16);
+      },
+      16);
   return out;
 }
 
@@ -250,7 +261,8 @@ Status synth(const SynthOptions& o) {
         t.name, t.ggml_type, std::span<const int64_t>(t.ne, t.n_dims), std::move(data)));
   }
   HEARTH_RETURN_IF_ERROR(w.write_file(o.out));
-  std::fprintf(stderr, "hearth synth: %s: %s %s, %zu tensors, %.1f MiB of weights, vocab %lld from %s\n",
+  std::fprintf(stderr,
+               "hearth synth: %s: %s %s, %zu tensors, %.1f MiB of weights, vocab %lld from %s\n",
                o.out.c_str(), preset->id, scheme->name, layout.size(), total / 1048576.0,
                static_cast<long long>(*n_vocab), vocab.c_str());
   return Status::Ok();
@@ -259,10 +271,13 @@ Status synth(const SynthOptions& o) {
 int cmd_synth(int argc, char** argv) {
   CLI::App app{str_cat(
       "Writes a random-weight GGUF model with the shapes of a published one (benchmarks).\n"
-      "Presets: ", preset_list(), ".\n"
+      "Presets: ",
+      preset_list(),
+      ".\n"
       "Vocabularies: the Llama 2 SentencePiece vocabulary (ggml-vocab-llama-spm.gguf, 32000) for\n"
       "tiny, tinyllama, llama-2 and mistral (Mistral's own is 32768); the GPT-2 BPE vocabulary\n"
-      "(ggml-vocab-gpt-2.gguf, 50257) stands in for the Llama 3 and Qwen2.5 vocabularies, so those\n"
+      "(ggml-vocab-gpt-2.gguf, 50257) stands in for the Llama 3 and Qwen2.5 vocabularies, so "
+      "those\n"
       "models' embedding and output have the GPT-2 vocabulary size.")};
   app.name("synth");
   SynthOptions o;
@@ -271,12 +286,14 @@ int cmd_synth(int argc, char** argv) {
   app.add_option("-o,--output", o.out, "output GGUF file")->required();
   app.add_option("--seed", o.seed, "random seed (default 42)");
   app.add_option("--vocab", o.vocab, "vocabulary GGUF (default: the preset's from testdata/vocab)");
-  app.add_option("-t,--threads", o.threads, "threads (default: all)")->check(CLI::NonNegativeNumber);
+  app.add_option("-t,--threads", o.threads, "threads (default: all)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--layers", o.n_layer,
                  "keep the preset's widths but only this many layers (0: all; fast test models)")
       ->check(CLI::Range(0, 1024));
-  app.add_flag("--zeros", o.zeros,
-               "zero weights (norms 1): the sizes without the cost of random values (memory tests)");
+  app.add_flag(
+      "--zeros", o.zeros,
+      "zero weights (norms 1): the sizes without the cost of random values (memory tests)");
   if (int rc = parse_cli(app, argc, argv); rc >= 0) return rc;
   Status s = synth(o);
   return s.ok() ? 0 : fail("synth", s);

@@ -26,6 +26,7 @@
 #include <string>
 
 #include "fit/gguf_source.h"
+#include "fit/proc_memory.h"
 #include "test_util.h"
 
 namespace hearth::fit {
@@ -91,6 +92,23 @@ void drop_from_page_cache(const std::string& path) {
 
 bool sanitized() {
   return std::getenv("HEARTH_SANITIZED") != nullptr;
+}
+
+TEST(ProcMemory, ParsesStatusAndNamesAMissingField) {
+  auto m = parse_proc_status(
+      "Name:\thearth\nVmHWM:\t  2048 kB\nVmRSS:\t  1024 kB\n"
+      "RssAnon:\t   768 kB\nRssFile:\t   256 kB\n");
+  ASSERT_TRUE(m.ok()) << m.status().to_string();
+  EXPECT_EQ(m->peak_rss_bytes, 2048u * 1024);
+  EXPECT_EQ(m->rss_bytes, 1024u * 1024);
+  EXPECT_EQ(m->anon_bytes, 768u * 1024);
+  EXPECT_EQ(m->file_bytes, 256u * 1024);
+  auto bad = parse_proc_status("Name:\thearth\nVmRSS:\t1 kB\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("VmHWM"), std::string::npos) << bad.status().message();
+  auto self = read_proc_memory();
+  ASSERT_TRUE(self.ok()) << self.status().to_string();
+  EXPECT_GE(self->peak_rss_bytes, self->rss_bytes);
 }
 
 TEST(PeakRss, HearthRunOnBrown6mIsPredicted) {
