@@ -67,19 +67,64 @@ std::unique_ptr<Constraint> Constraint::create(std::shared_ptr<const Grammar> gr
   return std::unique_ptr<Constraint>(new Constraint(std::move(grammar), std::move(trie)));
 }
 
-void Constraint::walk(uint32_t node, size_t begin, size_t end, const Partial& p, uint8_t* allowed) {
+// Are the leaves buf_[nb:ne) the walk's starting stacks buf_[0:n_root_) (the same positions all
+// the way down, the chains usually meeting after a node or two)? Then the text consumed since the
+// start left the parser where it began.
+bool Constraint::same_as_root(size_t nb, size_t ne) const {
+  if (ne - nb != n_root_) return false;
+  const StackArena& arena = matcher_.arena();
+  auto same_stack = [&arena](int32_t a, int32_t b) {
+    for (int depth = 0; a != b; ++depth) {
+      if (a < 0 || b < 0 || depth > 64) return false;
+      if (arena.node(a).pos != arena.node(b).pos) return false;
+      a = arena.node(a).parent;
+      b = arena.node(b).parent;
+    }
+    return true;
+  };
+  for (size_t i = nb; i < ne; ++i) {
+    bool found = false;
+    for (size_t r = 0; r < n_root_ && !found; ++r) found = same_stack(buf_[r], buf_[i]);
+    if (!found) return false;
+  }
+  return true;
+}
+
+// Depth-first over the trie below `node`; leaves buf_[begin:end) and partial p are the parser
+// state after the node's bytes. In the starting state (at_root, e.g. inside a JSON string, where
+// most bytes lead back to it) each byte's outcome is remembered in root_step_, so most of the
+// trie costs a table lookup instead of a parser step.
+void Constraint::walk(uint32_t node, size_t begin, size_t end, const Partial& p, uint8_t* allowed,
+                      bool at_root) {
   const std::vector<TokenTrie::Node>& nodes = trie_->nodes();
   const std::vector<int32_t>& tokens = trie_->tokens();
   StackArena& arena = matcher_.arena();
   const TokenTrie::Node& n = nodes[node];
   for (uint32_t c = n.first_child; c < n.first_child + n.n_children; ++c) {
     const TokenTrie::Node& child = nodes[c];
+    int8_t* known = at_root ? &root_step_[child.byte] : nullptr;  // kUnknown/kReject/kSelf/kOther
+    if (known && *known == kReject) continue;
+    if (known && *known == kSelf) {
+      for (uint32_t t = child.tok_begin; t < child.tok_end; ++t) allowed[tokens[t]] = 1;
+      if (child.n_children > 0) walk(c, 0, n_root_, Partial{}, allowed, true);
+      if (arena.overflow()) return;
+      continue;
+    }
     const size_t arena_mark = arena.size(), buf_mark = buf_.size();
     Partial np;
     size_t nb = 0, ne = 0;
     if (arena.step(buf_, begin, end, p, child.byte, np, nb, ne) && !arena.overflow()) {
+      const bool self = root_ok_ && np.remaining == 0 && same_as_root(nb, ne);
+      if (known) *known = self ? kSelf : kOther;
       for (uint32_t t = child.tok_begin; t < child.tok_end; ++t) allowed[tokens[t]] = 1;
-      if (child.n_children > 0) walk(c, nb, ne, np, allowed);
+      if (child.n_children > 0) {
+        if (self)
+          walk(c, 0, n_root_, Partial{}, allowed, true);
+        else
+          walk(c, nb, ne, np, allowed, false);
+      }
+    } else if (known && !arena.overflow()) {
+      *known = kReject;
     }
     if (arena.overflow()) return;
     arena.truncate(arena_mark);
@@ -133,7 +178,10 @@ Status Constraint::walk_mask(std::vector<uint8_t>& allowed) {
   StackArena& arena = matcher_.arena();
   const size_t mark = arena.size();
   buf_.assign(matcher_.leaves().begin(), matcher_.leaves().end());
-  if (!arena.overflow()) walk(0, 0, buf_.size(), matcher_.partial(), allowed.data());
+  n_root_ = buf_.size();
+  root_ok_ = matcher_.partial().remaining == 0;
+  root_step_.fill(kUnknown);
+  if (!arena.overflow()) walk(0, 0, buf_.size(), matcher_.partial(), allowed.data(), root_ok_);
   arena.truncate(mark);
   buf_.clear();
   if (arena.overflow()) {

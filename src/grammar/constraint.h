@@ -10,6 +10,7 @@
 //   c->accept_token(id);                                  // after sampling
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -77,13 +78,21 @@ class Constraint {
 
  private:
   Constraint(std::shared_ptr<const Grammar> grammar, std::shared_ptr<const TokenTrie> trie);
-  void walk(uint32_t node, size_t begin, size_t end, const Partial& p, uint8_t* allowed);
+  void walk(uint32_t node, size_t begin, size_t end, const Partial& p, uint8_t* allowed,
+            bool at_root);
+  bool same_as_root(size_t nb, size_t ne) const;
   Status walk_mask(std::vector<uint8_t>& allowed);  // the uncached mask
   void state_key(std::string& key) const;           // the matcher state as bytes
 
   std::shared_ptr<const TokenTrie> trie_;
   Matcher matcher_;
   std::vector<int32_t> buf_;  // leaves of the walk, appended depth-first
+  // One byte from the walk's starting state: not tried yet, rejected, back to the starting state,
+  // somewhere else.
+  static constexpr int8_t kUnknown = 0, kReject = 1, kSelf = 2, kOther = 3;
+  std::array<int8_t, 256> root_step_{};  // (256) per byte, for the current walk
+  size_t n_root_ = 0;                    // buf_[0:n_root_) are the starting leaves
+  bool root_ok_ = false;                 // the walk starts on a character boundary
   std::unordered_map<std::string, std::vector<uint64_t>> cache_;  // state -> (n_vocab / 64) bits
   std::string key_;                                               // scratch for state_key
   size_t cache_hits_ = 0, cache_misses_ = 0;

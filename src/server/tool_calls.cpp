@@ -127,7 +127,7 @@ CallScan scan_call_object(const std::string& s, size_t i, bool final, ValueMemo*
       c.call.args_complete = true;
     }
     if (st == Scan::kIncomplete && final) c.state = Scan::kInvalid;
-    return c;
+    return std::move(c);  // c is not used after finish(): no copy of the arguments text
   };
   size_t pos = skip_ws(s, i + 1);
   if (pos < s.size() && s[pos] == '}') return c.end = pos + 1, finish(Scan::kComplete);
@@ -214,10 +214,10 @@ size_t parse_calls(const std::string& r, size_t pos, Layout layout, bool final,
     if (c.state == Scan::kInvalid || (c.state == Scan::kComplete && !c.has_name))
       return *invalid = true, pos;
     if (c.state == Scan::kIncomplete) {
-      if (c.has_name) calls->push_back(c.call);
+      if (c.has_name) calls->push_back(std::move(c.call));
       return npos;
     }
-    calls->push_back(c.call);
+    calls->push_back(std::move(c.call));
     pos = skip_ws(r, c.end);
     if (layout == Layout::kHermes) {
       if (r.compare(pos, std::string(kHermesClose).size(), kHermesClose) == 0)
