@@ -3,6 +3,7 @@
 // layout of kernels/repack.h value by value and define the result the x86 kernels must match.
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <vector>
 
 #include "core/fp16.h"
@@ -78,7 +79,9 @@ void gemm_q4_k_ref(const uint8_t* wg, int64_t blocks, const uint8_t* act, size_t
   for (int t = 0; t < n_tok; ++t) {
     const auto* a = reinterpret_cast<const BlockQ8_K*>(act + t * stride);
     for (int r = 0; r < kRepackRows; ++r) {
-      float acc = 0;
+      // scale part and min part summed apart, subtracted at the end (ggml's rounding order);
+      // std::fma as the x86 kernels' vfmadd, so every path gives llama.cpp's bits
+      float acc = 0, acc_min = 0;
       for (int64_t b = 0; b < blocks; ++b) {
         const uint8_t* blk = wg + b * 2368;
         int32_t isum = 0, msum = 0;
@@ -88,10 +91,10 @@ void gemm_q4_k_ref(const uint8_t* wg, int64_t blocks, const uint8_t* act, size_t
           isum += s * blk[2112 + 16 * j + r];
           msum += blk[2240 + 16 * j + r] * (a[b].bsums[2 * j] + a[b].bsums[2 * j + 1]);
         }
-        acc += static_cast<float>(isum) * (f16_at(blk + 2048, r) * a[b].d);
-        acc -= static_cast<float>(msum) * (f16_at(blk + 2080, r) * a[b].d);
+        acc = std::fma(static_cast<float>(isum), f16_at(blk + 2048, r) * a[b].d, acc);
+        acc_min = std::fma(static_cast<float>(msum), f16_at(blk + 2080, r) * a[b].d, acc_min);
       }
-      out[t * kRepackRows + r] = acc;
+      out[t * kRepackRows + r] = acc - acc_min;
     }
   }
 }

@@ -19,12 +19,15 @@ namespace {
 
 using nlohmann::json;
 
-// Relative tolerance per model: 1e-3 (1e-3 absolute near zero) as the issue asks. brown-6m-Q4_K_M
-// is bit-identical to llama.cpp up to some position of each prompt and then drifts by up to
-// 3.3e-3 relative (ids and greedy tokens still equal): a difference in how llama.cpp rounds
-// somewhere in its Q4_K path that is not found yet. Its bound is 5e-3 until it is.
+// Relative tolerance per model: 1e-3 (1e-3 absolute near zero) as the issue asks, except
+// brown-6m-Q4_K_M at 3e-3. Its activations are rounded to int8 (Q8_K) before every matmul, so a
+// 1-ulp difference anywhere upstream (ggml's own SIMD expf in SiLU, its f16 dot order in
+// attention) can move one activation across a rounding boundary, and that one step moves the
+// logits by ~2e-3. The matmuls follow ggml's rounding order (repacked Q4_K: scale and min sums
+// apart, subtracted last) and give llama.cpp's logits to 1e-6 at 13 of the 14 positions; the
+// last position of "In the morning, she" takes such a step (2.1e-3) on every ISA.
 double tolerance(const std::string& model) {
-  return model == "brown-6m-Q4_K_M" ? 5e-3 : 1e-3;
+  return model == "brown-6m-Q4_K_M" ? 3e-3 : 1e-3;
 }
 
 double g_tolerance = 1e-3;

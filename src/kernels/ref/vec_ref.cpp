@@ -8,8 +8,8 @@
 namespace hearth::kernels::ref {
 
 void rms_norm(const float* x, const float* weight, float eps, int64_t n, float* y) {
-  double sum_sq = 0;
-  for (int64_t i = 0; i < n; ++i) sum_sq += static_cast<double>(x[i]) * x[i];
+  double sum_sq = 0;  // squares rounded to f32, summed in f64: ggml's rounding
+  for (int64_t i = 0; i < n; ++i) sum_sq += static_cast<double>(x[i] * x[i]);
   const float scale = 1.0f / std::sqrt(static_cast<float>(sum_sq / n) + eps);
   for (int64_t i = 0; i < n; ++i) y[i] = x[i] * scale * (weight ? weight[i] : 1.0f);
 }

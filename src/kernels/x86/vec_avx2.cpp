@@ -49,15 +49,19 @@ inline __m256 exp_ps(__m256 x) {
 }  // namespace
 
 void rms_norm(const float* x, const float* weight, float eps, int64_t n, float* y) {
-  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  // ggml's rounding: each square rounded to f32, the squares summed in f64
+  __m256d acc0 = _mm256_setzero_pd(), acc1 = _mm256_setzero_pd();
   int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const __m256 a = _mm256_loadu_ps(x + i), b = _mm256_loadu_ps(x + i + 8);
-    acc0 = _mm256_fmadd_ps(a, a, acc0);
-    acc1 = _mm256_fmadd_ps(b, b, acc1);
+  for (; i + 8 <= n; i += 8) {
+    const __m256 a = _mm256_loadu_ps(x + i);
+    const __m256 sq = _mm256_mul_ps(a, a);
+    acc0 = _mm256_add_pd(acc0, _mm256_cvtps_pd(_mm256_castps256_ps128(sq)));
+    acc1 = _mm256_add_pd(acc1, _mm256_cvtps_pd(_mm256_extractf128_ps(sq, 1)));
   }
-  double sum_sq = hsum(_mm256_add_ps(acc0, acc1));
-  for (; i < n; ++i) sum_sq += static_cast<double>(x[i]) * x[i];
+  alignas(32) double lanes[4];
+  _mm256_store_pd(lanes, _mm256_add_pd(acc0, acc1));
+  double sum_sq = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+  for (; i < n; ++i) sum_sq += static_cast<double>(x[i] * x[i]);
   const float scale = 1.0f / std::sqrt(static_cast<float>(sum_sq / n) + eps);
   const __m256 s = _mm256_set1_ps(scale);
   for (i = 0; i + 8 <= n; i += 8) {
