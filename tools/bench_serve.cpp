@@ -9,7 +9,10 @@
 // --shared-prefix S their first S tokens are the same for every request (a shared system prompt,
 // for the prefix cache). Reported per level: requests/s, aggregate generation tokens/s (tokens
 // from usage.completion_tokens over the level's wall time), time to first token and inter-token
-// latency p50/p99 (from content chunk arrivals), errors (HTTP or stream failures).
+// latency p50/p99 (from content chunk arrivals), errors (HTTP or stream failures), and the
+// steady-state decode throughput: content chunks per second while every client's request is past
+// its first token (decode_window.h; comparable to llama-batched-bench's S_TG, which excludes
+// prompt processing).
 #include "bench_serve.h"
 
 #include <httplib.h>
@@ -27,6 +30,7 @@
 #include <vector>
 
 #include "cli_util.h"
+#include "decode_window.h"
 
 namespace hearth::tools {
 namespace {
@@ -46,7 +50,8 @@ struct RequestResult {
   std::string error;
   int prompt_tokens = 0, completion_tokens = 0;
   double ttft_s = 0;
-  std::vector<double> gaps_s;  // time between consecutive content chunks
+  std::vector<double> gaps_s;               // time between consecutive content chunks
+  std::vector<Clock::time_point> chunk_at;  // arrival of every content chunk
 };
 
 struct LevelResult {
@@ -54,6 +59,7 @@ struct LevelResult {
   double wall_s = 0, req_per_s = 0, gen_tok_per_s = 0, prompt_tok_per_s = 0;
   double ttft_p50_ms = 0, ttft_p99_ms = 0, itl_p50_ms = 0, itl_p99_ms = 0;
   int64_t prompt_tokens = 0, gen_tokens = 0;
+  DecodeWindow decode;  // full-decode window: every client's request past its first token
   std::string first_error;
 };
 
@@ -175,6 +181,7 @@ struct SseReader {
       out->gaps_s.push_back(std::chrono::duration<double>(now - last).count());
     any_content = true;
     last = now;
+    out->chunk_at.push_back(now);
   }
   bool feed(const char* data, size_t n) {
     pending.append(data, n);
@@ -253,10 +260,19 @@ LevelResult run_level(const ServeBenchOptions& o, int concurrency,
   L.requests = n;
   L.wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
   std::vector<double> ttft, gaps;
+  std::vector<DecodeTrace> traces;  // (successful requests) decode intervals and chunk arrivals
+  const auto since = [&](Clock::time_point t) {
+    return std::chrono::duration<double>(t - t0).count();
+  };
   for (const RequestResult& r : results) {
     if (!r.ok) {
       if (L.errors++ == 0) L.first_error = r.error;
       continue;
+    }
+    if (!r.chunk_at.empty()) {
+      DecodeTrace t{since(r.chunk_at.front()), since(r.chunk_at.back()), {}};
+      for (size_t i = 1; i < r.chunk_at.size(); ++i) t.arrivals_s.push_back(since(r.chunk_at[i]));
+      traces.push_back(std::move(t));
     }
     L.prompt_tokens += r.prompt_tokens;
     L.gen_tokens += r.completion_tokens;
@@ -270,6 +286,7 @@ LevelResult run_level(const ServeBenchOptions& o, int concurrency,
   L.ttft_p99_ms = percentile(ttft, 0.99) * 1e3;
   L.itl_p50_ms = percentile(gaps, 0.50) * 1e3;
   L.itl_p99_ms = percentile(gaps, 0.99) * 1e3;
+  L.decode = full_decode_window(traces, concurrency);
   return L;
 }
 
@@ -294,18 +311,23 @@ void print_levels(const ServeBenchOptions& o, const std::vector<LevelResult>& le
                              {"ttft_p50_ms", L.ttft_p50_ms},
                              {"ttft_p99_ms", L.ttft_p99_ms},
                              {"itl_p50_ms", L.itl_p50_ms},
-                             {"itl_p99_ms", L.itl_p99_ms}});
+                             {"itl_p99_ms", L.itl_p99_ms},
+                             {"decode_window_s", L.decode.window_s},
+                             {"decode_tokens", L.decode.tokens},
+                             {"decode_tokens_per_s", L.decode.tokens_per_s()}});
     }
     std::printf("%s\n", j.dump(2).c_str());
     return;
   }
   std::printf("%s: prompt %d tokens (%d shared), generate %d tokens\n", o.url.c_str(),
               o.prompt_tokens, o.shared_prefix, o.gen_tokens);
-  std::printf("%5s %5s %7s %8s %9s %10s %10s %9s %9s %6s\n", "conc", "reqs", "wall_s", "req/s",
-              "gen_t/s", "ttft_p50", "ttft_p99", "itl_p50", "itl_p99", "errors");
+  std::printf("%5s %5s %7s %8s %9s %9s %8s %10s %10s %9s %9s %6s\n", "conc", "reqs", "wall_s",
+              "req/s", "gen_t/s", "decode_t/s", "window_s", "ttft_p50", "ttft_p99", "itl_p50",
+              "itl_p99", "errors");
   for (const LevelResult& L : levels) {
-    std::printf("%5d %5d %7.2f %8.3f %9.2f %8.0fms %8.0fms %7.1fms %7.1fms %6d\n", L.concurrency,
-                L.requests, L.wall_s, L.req_per_s, L.gen_tok_per_s, L.ttft_p50_ms, L.ttft_p99_ms,
+    std::printf("%5d %5d %7.2f %8.3f %9.2f %10.2f %8.2f %8.0fms %8.0fms %7.1fms %7.1fms %6d\n",
+                L.concurrency, L.requests, L.wall_s, L.req_per_s, L.gen_tok_per_s,
+                L.decode.tokens_per_s(), L.decode.window_s, L.ttft_p50_ms, L.ttft_p99_ms,
                 L.itl_p50_ms, L.itl_p99_ms, L.errors);
     if (L.errors > 0) std::printf("      first error: %s\n", L.first_error.c_str());
   }
@@ -353,10 +375,12 @@ int cmd_bench_serve(int argc, char** argv) {
     results.push_back(run_level(o, c, *prompts));
     const LevelResult& L = results.back();  // progress: a long run can be read level by level
     std::fprintf(stderr,
-                 "concurrency %d: %d requests in %.2f s, %.3f req/s, %.2f gen t/s, ttft p50 %.0f "
-                 "ms p99 %.0f ms, itl p50 %.1f ms p99 %.1f ms, %d errors\n",
-                 L.concurrency, L.requests, L.wall_s, L.req_per_s, L.gen_tok_per_s, L.ttft_p50_ms,
-                 L.ttft_p99_ms, L.itl_p50_ms, L.itl_p99_ms, L.errors);
+                 "concurrency %d: %d requests in %.2f s, %.3f req/s, %.2f gen t/s, decode %.2f "
+                 "t/s over %.2f s, ttft p50 %.0f ms p99 %.0f ms, itl p50 %.1f ms p99 %.1f ms, %d "
+                 "errors\n",
+                 L.concurrency, L.requests, L.wall_s, L.req_per_s, L.gen_tok_per_s,
+                 L.decode.tokens_per_s(), L.decode.window_s, L.ttft_p50_ms, L.ttft_p99_ms,
+                 L.itl_p50_ms, L.itl_p99_ms, L.errors);
   }
   print_levels(o, results);
   for (const LevelResult& L : results)

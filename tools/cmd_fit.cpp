@@ -58,7 +58,7 @@ void print_items(const char* title, uint64_t total, const std::vector<MemoryItem
   std::printf("  %-14s %12s\n", title, format_bytes(total).c_str());
   for (const auto& item : items) {
     if (item.bytes > 0)
-      std::printf("      %-32s %12s\n", item.name.c_str(), format_bytes(item.bytes).c_str());
+      std::printf("      %-38s %12s\n", item.name.c_str(), format_bytes(item.bytes).c_str());
   }
 }
 
@@ -100,6 +100,9 @@ void print_report(const FitReport& r, bool with_by_quant) {
               static_cast<long long>(r.options.n_ctx), static_cast<long long>(r.options.n_parallel),
               kv_type_name(r.options.kv_type));
   print_items("weights", m.weights_bytes, m.weights_by_type);
+  if (m.weights_file_bytes != m.weights_bytes)
+    std::printf("    (of %s in the file: the token embedding is read by row lookups)\n",
+                format_bytes(m.weights_file_bytes).c_str());
   print_items("KV cache", m.kv_cache_bytes, {});
   print_items("compute", m.compute_bytes, m.compute_items);
   print_items("overhead", m.overhead_bytes, m.overhead_items);

@@ -2,9 +2,9 @@
 // model on a calibration text, as llama.cpp's llama-imatrix computes it: the text is cut into
 // chunks of CTX tokens (first token replaced by BOS), each chunk runs from an empty cache, and
 // for every weight matrix of the blocks the squares of the activations entering it are summed
-// per column (model::MatmulObserver). Written in llama.cpp's legacy .dat format.
+// per column (model::MatmulObserver). Written in llama.cpp's GGUF imatrix format when the output
+// ends in .gguf, else in its legacy .dat format (both readable by llama-quantize).
 #include <CLI/CLI.hpp>
-#include <chrono>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -51,39 +51,30 @@ struct ImatrixArgs {
 };
 
 Status run_imatrix(const ImatrixArgs& a) {
-  HEARTH_ASSIGN_OR_RETURN(std::string text, read_file_to_string(a.text_path));
-  HEARTH_ASSIGN_OR_RETURN(LoadedModel lm, load_model_and_tokenizer(a.model_path));
-  std::vector<int32_t> tokens = lm.tokenizer->encode(text, /*add_special=*/true);
-  int64_t n_chunk = static_cast<int64_t>(tokens.size()) / a.n_ctx;
-  if (a.chunks >= 0) n_chunk = std::min<int64_t>(n_chunk, a.chunks);
-  if (n_chunk < 1)
-    return invalid_argument(a.text_path, " has ", tokens.size(), " tokens; at least ", a.n_ctx,
-                            " (one chunk of -c) are needed");
+  HEARTH_ASSIGN_OR_RETURN(ChunkedText ct, load_chunked_text(a.model_path, a.text_path, a.n_ctx,
+                                                            a.chunks, 1, "imatrix"));
   quantize::Imatrix m;
   m.dataset = a.text_path;
-  ImatrixCollector collector(lm.model->file(), m);
-  ThreadPool pool(resolve_threads(a.threads, *lm.model));
-  model::Session session(*lm.model, pool, a.n_ctx);
-  std::fprintf(stderr, "imatrix: %lld chunks of %d tokens\n", static_cast<long long>(n_chunk),
+  m.chunk_size = a.n_ctx;
+  ImatrixCollector collector(ct.lm.model->file(), m);
+  ThreadPool pool(resolve_threads(a.threads, *ct.lm.model));
+  model::Session session(*ct.lm.model, pool, a.n_ctx);
+  std::fprintf(stderr, "imatrix: %lld chunks of %d tokens\n", static_cast<long long>(ct.n_chunk),
                a.n_ctx);
-  const auto t0 = std::chrono::steady_clock::now();
+  ChunkProgress progress(ct);
   model::set_matmul_observer(&collector);
   Status status;
-  for (int64_t c = 0; c < n_chunk && status.ok(); ++c) {
-    std::vector<int32_t> chunk = text_chunk(tokens, c, a.n_ctx, *lm.tokenizer);
-    session.truncate(0);
-    status = session.eval(chunk, model::Logits::kLast);
+  for (int64_t c = 0; c < ct.n_chunk && status.ok(); ++c) {
+    status = eval_chunk(session, ct, c, model::Logits::kLast);
     m.chunks = static_cast<int32_t>(c + 1);
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::fprintf(stderr, "\r[%lld/%lld] %.1f s", static_cast<long long>(c + 1),
-                 static_cast<long long>(n_chunk), s);
+    progress.print(c + 1);
   }
   model::set_matmul_observer(nullptr);
   std::fprintf(stderr, "\n");
   HEARTH_RETURN_IF_ERROR(status);
   if (m.entries.empty())
     return invalid_argument(a.model_path, ": no block weight matrix was observed");
-  HEARTH_RETURN_IF_ERROR(quantize::write_imatrix_dat(m, a.out_path));
+  HEARTH_RETURN_IF_ERROR(quantize::write_imatrix(m, a.out_path));
   std::fprintf(stderr, "imatrix: %s: %zu matrices, %d chunks (%lld tokens)\n", a.out_path.c_str(),
                m.entries.size(), m.chunks, static_cast<long long>(m.chunks) * a.n_ctx);
   return Status::Ok();
@@ -94,7 +85,9 @@ int cmd_imatrix(int argc, char** argv) {
   ImatrixArgs a;
   app.add_option("-m,--model", a.model_path, "GGUF model file")->required();
   app.add_option("-f,--file", a.text_path, "calibration text file")->required();
-  app.add_option("-o,--output", a.out_path, "output .dat file")->required();
+  app.add_option("-o,--output", a.out_path,
+                 "output file: NAME.gguf (GGUF imatrix) or any other name (legacy .dat)")
+      ->required();
   app.add_option("-c,--ctx-size", a.n_ctx, "tokens per chunk")->check(CLI::Range(8, 1 << 20));
   app.add_option("-t,--threads", a.threads, "threads (0: automatic)")
       ->check(CLI::NonNegativeNumber);

@@ -4,7 +4,6 @@
 // is scored. `--kl-divergence-base FILE` saves the scored logits; `--kl-divergence` compares
 // this model against them (mean KL divergence, top-1 agreement).
 #include <CLI/CLI.hpp>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 
@@ -23,44 +22,39 @@ struct PplArgs {
   int n_ctx = 512, threads = 0, chunks = -1;
 };
 
-int run_perplexity(const PplArgs& a, LoadedModel& lm, const std::vector<int32_t>& tokens) {
-  const int64_t n_ctx = a.n_ctx, first = n_ctx / 2;
-  int64_t n_chunk = static_cast<int64_t>(tokens.size()) / n_ctx;
-  if (a.chunks >= 0) n_chunk = std::min<int64_t>(n_chunk, a.chunks);
-  const int64_t nv = lm.model->config().n_vocab;
+int run_perplexity(const PplArgs& a, const ChunkedText& ct) {
+  const int64_t n_ctx = ct.n_ctx, first = n_ctx / 2, n_chunk = ct.n_chunk;
+  const int64_t nv = ct.lm.model->config().n_vocab;
   KldWriter base;
   KldReader cmp;
   if (!a.kld_base.empty())
-    if (Status s = base.open(a.kld_base, n_ctx, nv, tokens, n_chunk); !s.ok())
+    if (Status s = base.open(a.kld_base, n_ctx, nv, ct.tokens, n_chunk); !s.ok())
       return fail("perplexity", s);
   if (!a.kld_compare.empty())
-    if (Status s = cmp.open(a.kld_compare, n_ctx, nv, tokens, n_chunk); !s.ok())
+    if (Status s = cmp.open(a.kld_compare, n_ctx, nv, ct.tokens, n_chunk); !s.ok())
       return fail("perplexity", s);
 
-  ThreadPool pool(resolve_threads(a.threads, *lm.model));
-  model::Session session(*lm.model, pool, n_ctx);
+  ThreadPool pool(resolve_threads(a.threads, *ct.lm.model));
+  model::Session session(*ct.lm.model, pool, n_ctx);
   PplAccumulator acc;
   KldStats kld;
   std::fprintf(stderr, "perplexity: %lld chunks of %d tokens, scoring the last %lld of each\n",
                static_cast<long long>(n_chunk), a.n_ctx, static_cast<long long>(n_ctx - 1 - first));
-  auto t0 = std::chrono::steady_clock::now();
+  ChunkProgress progress(ct);
   for (int64_t c = 0; c < n_chunk; ++c) {
-    std::vector<int32_t> chunk = text_chunk(tokens, c, n_ctx, *lm.tokenizer);
-    session.truncate(0);
-    if (Status s = session.eval(chunk, model::Logits::kAll); !s.ok()) return fail("perplexity", s);
+    if (Status s = eval_chunk(session, ct, c, model::Logits::kAll); !s.ok())
+      return fail("perplexity", s);
     for (int64_t j = first; j < n_ctx - 1; ++j) {
       std::span<const float> row = session.logits().subspan(j * nv, nv);  // (n_vocab)
-      const int32_t target = tokens[c * n_ctx + j + 1];
+      const int32_t target = ct.tokens[c * n_ctx + j + 1];
       acc.add(-log_prob(row, target));
       if (base.is_open()) base.write_row(row);
       if (cmp.is_open())
         if (Status s = cmp.compare_row(row, target, kld); !s.ok()) return fail("perplexity", s);
     }
-    const double secs =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::fprintf(stderr, "\r[%lld/%lld] PPL %.4f  (%.1f s, %.0f t/s)",
-                 static_cast<long long>(c + 1), static_cast<long long>(n_chunk), acc.ppl(), secs,
-                 (c + 1) * n_ctx / secs);
+    char ppl[48];
+    std::snprintf(ppl, sizeof ppl, "PPL %.4f  ", acc.ppl());
+    progress.print(c + 1, ppl);
   }
   std::fprintf(stderr, "\n");
   if (base.is_open())
@@ -89,20 +83,10 @@ int cmd_perplexity(int argc, char** argv) {
                  "hearth perplexity: use one of --kl-divergence-base and --kl-divergence\n");
     return 2;
   }
-  auto text = read_file_to_string(a.text_path);
-  if (!text.ok()) return fail("perplexity", text.status());
-  auto lm = load_model_and_tokenizer(a.model_path);
-  if (!lm.ok()) return fail("perplexity", lm.status());
-  if (a.n_ctx > lm->model->config().n_ctx_train)
-    std::fprintf(stderr,
-                 "hearth perplexity: warning: -c %d exceeds the model's training context %lld\n",
-                 a.n_ctx, static_cast<long long>(lm->model->config().n_ctx_train));
-  std::vector<int32_t> tokens = lm->tokenizer->encode(*text, /*add_special=*/true);
-  if (static_cast<int64_t>(tokens.size()) < 2 * a.n_ctx)
-    return fail("perplexity", invalid_argument(a.text_path, " has ", tokens.size(),
-                                               " tokens; at least 2 x ctx = ", 2 * a.n_ctx,
-                                               " are needed (lower -c)"));
-  return run_perplexity(a, *lm, tokens);
+  // llama.cpp's perplexity needs 2 x ctx tokens.
+  auto ct = load_chunked_text(a.model_path, a.text_path, a.n_ctx, a.chunks, 2, "perplexity");
+  if (!ct.ok()) return fail("perplexity", ct.status());
+  return run_perplexity(a, *ct);
 }
 
 }  // namespace

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -37,7 +36,7 @@ struct Variant {
   std::string name;  // "F16 (original)", "Q4_K_M"
   uint64_t file_bytes = 0;
   double bpw = 0;
-  std::unique_ptr<model::Model> model;
+  std::unique_ptr<model::Model> model;  // null for the original (owned by the ChunkedText)
   std::unique_ptr<model::Session> session;
   PplAccumulator ppl;
   KldStats kld;
@@ -117,31 +116,25 @@ nlohmann::json to_json(const std::vector<Variant>& vs, const QualityArgs& a, int
 }
 
 // Runs every chunk through every variant; variant 0 is the reference for KL divergence.
-Status evaluate(std::vector<Variant>& vs, const std::vector<int32_t>& tokens,
-                const tokenizer::Tokenizer& tok, int64_t n_ctx, int64_t n_chunk) {
-  const int64_t first = n_ctx / 2, nv = vs[0].model->config().n_vocab;
+Status evaluate(std::vector<Variant>& vs, const ChunkedText& ct) {
+  const int64_t n_ctx = ct.n_ctx, first = n_ctx / 2, nv = ct.lm.model->config().n_vocab;
   std::vector<float> base_logits;  // (n_ctx, n_vocab) of the unquantized model
   std::vector<double> lp_base, lp;
-  const auto t0 = std::chrono::steady_clock::now();
-  for (int64_t c = 0; c < n_chunk; ++c) {
-    std::vector<int32_t> chunk = text_chunk(tokens, c, n_ctx, tok);
+  ChunkProgress progress(ct);
+  for (int64_t c = 0; c < ct.n_chunk; ++c) {
     for (size_t i = 0; i < vs.size(); ++i) {
       model::Session& s = *vs[i].session;
-      s.truncate(0);
-      HEARTH_RETURN_IF_ERROR(s.eval(chunk, model::Logits::kAll));
+      HEARTH_RETURN_IF_ERROR(eval_chunk(s, ct, c, model::Logits::kAll));
       if (i == 0) base_logits.assign(s.logits().begin(), s.logits().end());
       for (int64_t j = first; j < n_ctx - 1; ++j) {
         std::span<const float> row = s.logits().subspan(j * nv, nv);  // (n_vocab)
-        vs[i].ppl.add(-log_prob(row, tokens[c * n_ctx + j + 1]));
+        vs[i].ppl.add(-log_prob(row, ct.tokens[c * n_ctx + j + 1]));
         if (i > 0)
           kld_add(std::span<const float>(base_logits).subspan(j * nv, nv), row, lp_base, lp,
                   vs[i].kld);
       }
     }
-    const double secs =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::fprintf(stderr, "\rquality: chunk %lld/%lld (%.1f s)", static_cast<long long>(c + 1),
-                 static_cast<long long>(n_chunk), secs);
+    progress.print(c + 1, "quality ");
   }
   std::fprintf(stderr, "\n");
   return Status::Ok();
@@ -151,36 +144,32 @@ Status run_quality(const QualityArgs& a) {
   const std::vector<std::string> types = split_types(a.types);
   if (types.empty()) return invalid_argument("--types is empty (example: q8_0,q4_k_m,q3_k_s)");
   for (const std::string& t : types) HEARTH_RETURN_IF_ERROR(fit::find_scheme(t).status());
-  HEARTH_ASSIGN_OR_RETURN(std::string text, read_file_to_string(a.text_path));
-  HEARTH_ASSIGN_OR_RETURN(LoadedModel lm, load_model_and_tokenizer(a.model_path));
-  std::vector<int32_t> tokens = lm.tokenizer->encode(text, /*add_special=*/true);
-  int64_t n_chunk = static_cast<int64_t>(tokens.size()) / a.n_ctx;
-  if (a.chunks >= 0) n_chunk = std::min<int64_t>(n_chunk, a.chunks);
-  if (n_chunk < 1)
-    return invalid_argument(a.text_path, " has ", tokens.size(), " tokens; at least -c ", a.n_ctx,
-                            " are needed (lower -c)");
+  HEARTH_ASSIGN_OR_RETURN(ChunkedText ct, load_chunked_text(a.model_path, a.text_path, a.n_ctx,
+                                                            a.chunks, 1, "quality"));
   quantize::Imatrix imatrix;
   if (!a.imatrix.empty()) {
-    HEARTH_ASSIGN_OR_RETURN(imatrix, quantize::read_imatrix_dat(a.imatrix));
+    HEARTH_ASSIGN_OR_RETURN(imatrix, quantize::read_imatrix(a.imatrix));
   }
   std::vector<Variant> vs(1);
-  vs[0].name = str_cat(quant::type_name(lm.model->weights().layers[0].wq.m.type), " (original)");
-  vs[0].file_bytes = lm.model->file().file_size();
-  vs[0].bpw = quantize::bits_per_weight(lm.model->file());
-  vs[0].model = std::move(lm.model);
+  const model::Model& original = *ct.lm.model;
+  vs[0].name = str_cat(quant::type_name(original.weights().layers[0].wq.m.type), " (original)");
+  vs[0].file_bytes = original.file().file_size();
+  vs[0].bpw = quantize::bits_per_weight(original.file());
   for (const std::string& t : types) {
     HEARTH_ASSIGN_OR_RETURN(
-        Variant v, make_variant(vs[0].model->file(), t, a.imatrix.empty() ? nullptr : &imatrix, a));
+        Variant v, make_variant(original.file(), t, a.imatrix.empty() ? nullptr : &imatrix, a));
     vs.push_back(std::move(v));
   }
-  ThreadPool pool(resolve_threads(a.threads, *vs[0].model));
-  for (Variant& v : vs) v.session = std::make_unique<model::Session>(*v.model, pool, a.n_ctx);
-  HEARTH_RETURN_IF_ERROR(evaluate(vs, tokens, *lm.tokenizer, a.n_ctx, n_chunk));
+  ThreadPool pool(resolve_threads(a.threads, original));
+  vs[0].session = std::make_unique<model::Session>(original, pool, a.n_ctx);
+  for (size_t i = 1; i < vs.size(); ++i)
+    vs[i].session = std::make_unique<model::Session>(*vs[i].model, pool, a.n_ctx);
+  HEARTH_RETURN_IF_ERROR(evaluate(vs, ct));
   if (a.json) {
-    std::printf("%s\n", to_json(vs, a, n_chunk).dump(2).c_str());
+    std::printf("%s\n", to_json(vs, a, ct.n_chunk).dump(2).c_str());
   } else {
     std::printf("%s on %s: %lld chunks of %d tokens%s\n", a.model_path.c_str(), a.text_path.c_str(),
-                static_cast<long long>(n_chunk), a.n_ctx,
+                static_cast<long long>(ct.n_chunk), a.n_ctx,
                 a.imatrix.empty() ? "" : str_cat(", imatrix ", a.imatrix).c_str());
     print_table(vs);
   }
@@ -196,7 +185,7 @@ int cmd_quality(int argc, char** argv) {
   app.add_option("-c,--ctx-size", a.n_ctx, "tokens per chunk")->check(CLI::Range(8, 1 << 20));
   app.add_option("--chunks", a.chunks, "score at most this many chunks (-1: all)")
       ->check(CLI::Range(-1, 1 << 30));
-  app.add_option("--imatrix", a.imatrix, "importance matrix (.dat) for the quantizations");
+  app.add_option("--imatrix", a.imatrix, "importance matrix (.dat or .gguf) for the quantizations");
   app.add_option("-t,--threads", a.threads, "threads (0: automatic)")
       ->check(CLI::NonNegativeNumber);
   app.add_flag("--json", a.json, "print JSON instead of a table");

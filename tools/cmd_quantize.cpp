@@ -56,7 +56,7 @@ Status run_quantize(const QuantizeArgs& a) {
   o.scheme = scheme;
   o.threads = a.threads > 0 ? a.threads : static_cast<int>(std::thread::hardware_concurrency());
   if (!a.imatrix.empty()) {
-    HEARTH_ASSIGN_OR_RETURN(imatrix, quantize::read_imatrix_dat(a.imatrix));
+    HEARTH_ASSIGN_OR_RETURN(imatrix, quantize::read_imatrix(a.imatrix));
     o.imatrix = &imatrix;
     o.imatrix_path = a.imatrix;
     std::fprintf(stderr, "hearth quantize: imatrix %s: %zu entries, %d chunks of %s\n",
@@ -102,7 +102,7 @@ int cmd_quantize(int argc, char** argv) {
   app.add_option("input", a.in, "input GGUF model (f32, f16, bf16 or quantized)")->required();
   app.add_option("output", a.out, "output GGUF file")->required();
   app.add_option("type", a.type, "quantization: " + types)->required();
-  app.add_option("--imatrix", a.imatrix, "importance matrix (.dat) from `hearth imatrix`");
+  app.add_option("--imatrix", a.imatrix, "importance matrix from `hearth imatrix` (.dat or .gguf)");
   app.add_option("-t,--threads", a.threads, "threads (0: all)")->check(CLI::Range(0, 1024));
   if (int rc = parse_cli(app, argc, argv); rc >= 0) return rc;
   if (Status s = run_quantize(a); !s.ok()) return fail("quantize", s);

@@ -10,6 +10,7 @@
 
 #include "cli_util.h"
 #include "command.h"
+#include "fit/proc_memory.h"
 #include "generate.h"
 #include "model_loader.h"
 
@@ -105,6 +106,7 @@ int cmd_run(int argc, char** argv) {
   // One sequence; the context from src/fit's plan, refused here when it cannot fit.
   auto plan = plan_context(a.model_path, a.n_ctx, 1, a.memory, kMaxDefaultCtx, 1);
   if (!plan.ok()) return fail("run", plan.status());
+  fit::report_memory_stage("planned");
   auto loaded = load_model_and_tokenizer(a.model_path);
   if (!loaded.ok()) return fail("run", loaded.status());
   const model::Model& m = *loaded->model;
@@ -113,7 +115,9 @@ int cmd_run(int argc, char** argv) {
     std::fprintf(stderr, "hearth run: context %lld (what fits in %s)\n",
                  static_cast<long long>(n_ctx), fit::format_bytes(plan->memory_bytes).c_str());
   ThreadPool pool(resolve_threads(a.threads, m));
+  fit::report_memory_stage("model and tokenizer loaded");
   model::Session session(m, pool, n_ctx);
+  fit::report_memory_stage("KV cache allocated");
   sampling::Sampler sampler(a.sp);
   GenerateOptions options{a.n_predict, a.stops, a.ignore_eos};
   if (a.prompt.empty()) return interactive(session, *loaded->tokenizer, sampler, options);
@@ -122,6 +126,7 @@ int cmd_run(int argc, char** argv) {
   GenerateStats stats;
   Status s = generate(session, *loaded->tokenizer, sampler, tokens, options, emit_stdout, stats);
   std::printf("\n");
+  fit::report_memory_stage("generated");
   if (!s.ok()) return fail("run", s);
   std::fprintf(stderr, "hearth run: %s%s\n", stats.summary().c_str(),
                stats.context_full ? " (context full)" : "");

@@ -6,6 +6,7 @@
 //  says otherwise.
 // Ready when GET /health answers 200. SIGTERM / SIGINT: new generations get 503, the streams in
 // flight finish, then the process exits.
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -122,6 +123,9 @@ int run_serve(const ServeOptions& o) {
   engine::EngineConfig ec;
   ec.sched.max_model_len = ctx;
   ec.sched.max_num_seqs = parallel;
+  // Every running request's decode token rides in every step, with room left for a prefill chunk
+  // big enough to keep the GEMM efficient (>= 64 rows).
+  ec.sched.max_tokens_per_step = std::max(512, parallel + 64);
   ec.n_blocks = static_cast<int>((kv_tokens + kv::kBlockSize - 1) / kv::kBlockSize);
   ec.prefix_cache = !o.no_prefix_cache;
   ThreadPool pool(resolve_threads(o.threads, *loaded->model));

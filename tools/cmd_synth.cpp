@@ -1,4 +1,5 @@
-// `hearth synth --preset NAME --type TYPE -o FILE [--seed S] [--vocab FILE] [-t THREADS]`:
+// `hearth synth --preset NAME --type TYPE -o FILE [--seed S] [--vocab FILE] [-t THREADS]
+//  [--layers N] [--zeros]`:
 // a random-weight GGUF model with the exact tensor shapes of a published one, for benchmarks.
 //
 // The tensor list and the per-tensor types of a quantization scheme (Q4_K_M's Q6_K exceptions)
@@ -49,6 +50,8 @@ constexpr SynthPreset kPresets[] = {
     {"llama-2-7b", "ggml-vocab-llama-spm.gguf", "llama", 32, 4096, 32, 32, 128, 11008, 4096, 1e4,
      1e-5, false, false},
     {"llama-3.2-1b", "ggml-vocab-gpt-2.gguf", "llama", 16, 2048, 32, 8, 64, 8192, 131072, 5e5,
+     1e-5, true, false},
+    {"llama-3.2-3b", "ggml-vocab-gpt-2.gguf", "llama", 28, 3072, 24, 8, 128, 8192, 131072, 5e5,
      1e-5, true, false},
     {"llama-3.1-8b", "ggml-vocab-gpt-2.gguf", "llama", 32, 4096, 32, 8, 128, 14336, 131072, 5e5,
      1e-5, false, false},
@@ -145,7 +148,7 @@ bool is_bias(const std::string& name) { return name.find(".bias") != std::string
 
 // One tensor's bytes: random rows converted to its type, rows split over the pool.
 Result<std::vector<uint8_t>> make_tensor(ThreadPool& pool, const fit::TensorDesc& t,
-                                         uint64_t seed, uint64_t index) {
+                                         uint64_t seed, uint64_t index, bool zeros) {
   const quant::TypeTraits* traits = quant::find_type_traits(t.ggml_type);
   if (traits == nullptr) return invalid_argument(t.name, ": unknown type ", t.ggml_type);
   const int64_t n_cols = t.ne[0], n_rows = t.n_elements() / t.ne[0];
@@ -157,6 +160,7 @@ Result<std::vector<uint8_t>> make_tensor(ThreadPool& pool, const fit::TensorDesc
   std::vector<uint8_t> out(row_bytes * n_rows);
   const float fixed = is_norm(t.name) ? 1.0f : 0.0f;
   const bool random = !is_norm(t.name) && !is_bias(t.name);
+  if (zeros && random) return out;  // all-zero blocks (scale 0) are valid in every type
   pool.parallel_for("synth", static_cast<size_t>(n_rows), [&](size_t begin, size_t end, int) {
     std::vector<float> row(n_cols);
     for (size_t r = begin; r < end; ++r) {
@@ -213,12 +217,17 @@ struct SynthOptions {
   std::string preset, type, out, vocab;
   uint64_t seed = 42;
   int threads = 0;
+  int n_layer = 0;  // 0: the preset's
+  bool zeros = false;
 };
 
 Status synth(const SynthOptions& o) {
-  const SynthPreset* preset = find_synth_preset(o.preset);
-  if (preset == nullptr)
+  const SynthPreset* found = find_synth_preset(o.preset);
+  if (found == nullptr)
     return invalid_argument("unknown preset '", o.preset, "' (known: ", preset_list(), ")");
+  SynthPreset layers_override = *found;  // the preset's widths, maybe fewer layers
+  if (o.n_layer > 0) layers_override.n_layer = o.n_layer;
+  const SynthPreset* preset = &layers_override;
   const SynthType* type = find_synth_type(o.type);
   if (type == nullptr)
     return invalid_argument("unknown type '", o.type, "' (known: f32, f16, q8_0, q4_0, q4_k_m)");
@@ -235,7 +244,7 @@ Status synth(const SynthOptions& o) {
   uint64_t total = 0;
   for (size_t i = 0; i < layout.size(); ++i) {
     const fit::TensorDesc& t = layout[i];
-    HEARTH_ASSIGN_OR_RETURN(std::vector<uint8_t> data, make_tensor(pool, t, o.seed, i));
+    HEARTH_ASSIGN_OR_RETURN(std::vector<uint8_t> data, make_tensor(pool, t, o.seed, i, o.zeros));
     total += data.size();
     HEARTH_RETURN_IF_ERROR(w.add_tensor_copy(
         t.name, t.ggml_type, std::span<const int64_t>(t.ne, t.n_dims), std::move(data)));
@@ -263,6 +272,11 @@ int cmd_synth(int argc, char** argv) {
   app.add_option("--seed", o.seed, "random seed (default 42)");
   app.add_option("--vocab", o.vocab, "vocabulary GGUF (default: the preset's from testdata/vocab)");
   app.add_option("-t,--threads", o.threads, "threads (default: all)")->check(CLI::NonNegativeNumber);
+  app.add_option("--layers", o.n_layer,
+                 "keep the preset's widths but only this many layers (0: all; fast test models)")
+      ->check(CLI::Range(0, 1024));
+  app.add_flag("--zeros", o.zeros,
+               "zero weights (norms 1): the sizes without the cost of random values (memory tests)");
   if (int rc = parse_cli(app, argc, argv); rc >= 0) return rc;
   Status s = synth(o);
   return s.ok() ? 0 : fail("synth", s);

@@ -1,5 +1,7 @@
 #include "engine/engine.h"
 
+#include <time.h>
+
 #include <algorithm>
 
 namespace hearth::engine {
@@ -19,6 +21,17 @@ const char* finish_reason_name(FinishReason r) {
   }
   return "none";
 }
+
+namespace {
+
+// CPU time of the calling thread, seconds.
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+}  // namespace
 
 Engine::Engine(const EngineConfig& config, BatchForward& forward, const Vocab& vocab)
     : config_(config),
@@ -148,6 +161,8 @@ void Engine::on_sampled(Request* req, int32_t token) {
 }
 
 bool Engine::step() {
+  const Clock::time_point t_step = Clock::now();
+  const double cpu_step = thread_cpu_seconds();
   drain_inbox();
   std::vector<Request*> cancelled;
   for (auto& [id, req] : live_)
@@ -169,7 +184,13 @@ bool Engine::step() {
   Batch batch = build_batch(plan, kv_);
   const int n_vocab = forward_.n_vocab();
   logits_.resize(static_cast<size_t>(batch.n_logits()) * static_cast<size_t>(n_vocab));
+  const Clock::time_point t_forward = Clock::now();
+  const double cpu_forward = thread_cpu_seconds();
   Status st = forward_.forward(batch, logits_.data());
+  // Added to the counters with the step's time at its end, so that a snapshot taken mid-step
+  // (update_stats in finish) never shows the forward of a step whose total is not counted yet.
+  const double forward_s = std::chrono::duration<double>(Clock::now() - t_forward).count();
+  const double cpu_in_forward = thread_cpu_seconds() - cpu_forward;
   if (!st.ok()) {
     for (const ScheduledSeq& s : plan.seqs) finish(s.req, FinishReason::kError, st);
     update_stats();
@@ -191,6 +212,9 @@ bool Engine::step() {
     on_sampled(s.req, *token);
   }
   ++counters_.steps;
+  counters_.forward_seconds += forward_s;
+  counters_.step_seconds += std::chrono::duration<double>(Clock::now() - t_step).count();
+  counters_.overhead_cpu_seconds += thread_cpu_seconds() - cpu_step - cpu_in_forward;
   update_stats();
   return true;
 }
@@ -207,6 +231,9 @@ void Engine::update_stats() {
   stats_.prompt_tokens = counters_.prompt_tokens;
   stats_.generated_tokens = counters_.generated_tokens;
   stats_.requests_finished = counters_.requests_finished;
+  stats_.step_seconds = counters_.step_seconds;
+  stats_.forward_seconds = counters_.forward_seconds;
+  stats_.overhead_cpu_seconds = counters_.overhead_cpu_seconds;
 }
 
 EngineStats Engine::stats() const {

@@ -40,6 +40,13 @@ struct EngineStats {
   kv::CacheStats kv;
   uint64_t steps = 0, prompt_tokens = 0, generated_tokens = 0, preemptions = 0,
            prefix_hit_tokens = 0, requests_finished = 0;
+  // Time of the steps that ran a forward pass: whole step (cancellations, schedule, batch build,
+  // forward, sampling, stop checks, sinks) and the forward call alone; their difference is the
+  // engine's own overhead.
+  double step_seconds = 0, forward_seconds = 0;
+  // CPU time the engine thread spent in those steps outside the forward call (wall time above
+  // also counts waiting for a core on a loaded machine; this does not).
+  double overhead_cpu_seconds = 0;
 };
 
 // Samples one token from logits (n_vocab) with the request's parameters and RNG (sampler.cpp).

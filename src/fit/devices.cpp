@@ -77,12 +77,13 @@ bool means_this_machine(const std::string& id) {
   return id == "this" || id == "this-machine" || id == "cpu" || id == "local";
 }
 
-// Effective matmul throughput of one core: calibrated on the README's measurement (pp512 of a
-// 1.1B Q4_K_M model at 100 t/s on 2 Zen 4 cores = ~2.2e11 FLOP/s, ~1.1e11 per core).
+// Effective matmul throughput of one core: calibrated on hearth's own pp512 of tinyllama-1.1b
+// shapes on 2 Zen 4 cores (docs/PERFORMANCE.md, 2026-11-25: 152.5 t/s Q4_K_M, 183.1 Q4_0, 166.2
+// Q8_0 at ~2.1e9 FLOP per token = 3.2-3.9e11 FLOP/s, ~1.75e11 per core). AVX2: half (untested).
 double flops_per_core() {
 #if defined(__x86_64__)
-  if (__builtin_cpu_supports("avx512f")) return 1.1e11;
-  if (__builtin_cpu_supports("avx2")) return 5.5e10;
+  if (__builtin_cpu_supports("avx512f")) return 1.75e11;
+  if (__builtin_cpu_supports("avx2")) return 8.75e10;
 #endif
   return 1.5e10;
 }
@@ -201,7 +202,7 @@ Result<Device> this_machine(double bandwidth_override_bytes_per_s) {
   d.bandwidth_bytes_per_s = bandwidth_override_bytes_per_s > 0 ? bandwidth_override_bytes_per_s
                                                                : measure_read_bandwidth();
   d.flops = flops_per_core() * cores;
-  d.decode_efficiency = 0.85;  // README: 72-95% of read bandwidth for tg on this machine class
+  d.decode_efficiency = 0.85;  // formats not measured; estimate_speed uses hearth's per format
   d.prefill_efficiency = 1.0;  // flops_per_core() is already an effective figure
   d.description =
       str_cat("this machine: ", cores, " cores, RAM available now (MemAvailable), ",

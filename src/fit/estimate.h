@@ -1,12 +1,15 @@
 // The memory and speed of a model on a device, itemized:
 //   weights   = sum over tensors of their bytes (real types from a GGUF header, or a scheme's
-//   rules) KV cache  = 2 (K and V) x layers x context x parallel sequences x KV heads x head dim x
+//               rules); on a CPU an untied token embedding only for the rows a context looks up
+//   KV cache  = 2 (K and V) x layers x context x parallel sequences x KV heads x head dim x
 //   bytes
 //               per value of the KV type (f16 2, q8_0 34/32, f32 4)
-//   compute   = activations of one micro-batch + attention scores + logits + quantized-activation
-//               scratch (what a CPU forward pass allocates, see docs/FIT.md)
+//   compute   = what a forward pass of one micro-batch allocates: on a CPU hearth's own buffers
+//               (activations, logits, converted activations), on a GPU llama.cpp's (activations,
+//               attention scores, logits); see docs/FIT.md
 //   overhead  = process baseline + vocabulary tables + page tables of the mapped weights + the
-//               device runtime's own reserve (GPU driver context)
+//               device runtime's own reserve (GPU driver context); on a CPU hearth's repacked
+//               layouts (Q4_K +2.8%) and the repacking peak where it exceeds KV cache + compute
 #pragma once
 
 #include <cstdint>
@@ -51,7 +54,8 @@ struct MemoryItem {
 };
 
 struct MemoryEstimate {
-  uint64_t weights_bytes = 0;
+  uint64_t weights_file_bytes = 0;  // sum of the tensors' bytes (what the GGUF file holds)
+  uint64_t weights_bytes = 0;       // of those, resident (CPU: the embedding rows looked up)
   uint64_t kv_cache_bytes = 0;
   uint64_t compute_bytes = 0;
   uint64_t overhead_bytes = 0;

@@ -42,6 +42,7 @@ constexpr Row kRows[] = {
      kNone},
     {"llama-3.1-405b", "Llama 3.1 405B", "llama", 126, 16384, 128, 8, 128, 53248, 128256, 131072,
      kNone},
+    {"tinyllama-1.1b", "TinyLlama 1.1B", "llama", 22, 2048, 32, 4, 64, 5632, 32000, 2048, kNone},
     {"llama-2-7b", "Llama 2 7B", "llama", 32, 4096, 32, 32, 128, 11008, 32000, 4096, kNone},
     {"llama-2-13b", "Llama 2 13B", "llama", 40, 5120, 40, 40, 128, 13824, 32000, 4096, kNone},
     {"llama-2-70b", "Llama 2 70B", "llama", 80, 8192, 64, 8, 128, 28672, 32000, 4096, kNone},

@@ -41,6 +41,7 @@ json quality_json(const QuantScheme& s) {
 json quant_row_json(const QuantRow& row) {
   return {{"quant", row.scheme->name},
           {"weights_bytes", row.memory.weights_bytes},
+          {"weights_file_bytes", row.memory.weights_file_bytes},
           {"total_bytes", row.memory.total_bytes},
           {"fits", row.fits},
           {"max_context", row.max_context},
@@ -147,6 +148,7 @@ json report_to_json(const FitReport& r, bool include_by_quant) {
       {"n_parallel", r.options.n_parallel},
       {"kv_type", kv_type_name(r.options.kv_type)},
       {"weights_bytes", m.weights_bytes},
+      {"weights_file_bytes", m.weights_file_bytes},
       {"kv_cache_bytes", m.kv_cache_bytes},
       {"compute_bytes", m.compute_bytes},
       {"overhead_bytes", m.overhead_bytes},

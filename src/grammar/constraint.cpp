@@ -1,6 +1,7 @@
 #include "grammar/constraint.h"
 
 #include <algorithm>
+#include <cstring>
 #include <deque>
 
 namespace hearth::grammar {
@@ -86,7 +87,48 @@ void Constraint::walk(uint32_t node, size_t begin, size_t end, const Partial& p,
   }
 }
 
+void Constraint::state_key(std::string& key) const {
+  key.clear();
+  auto put = [&key](uint32_t v) { key.append(reinterpret_cast<const char*>(&v), sizeof v); };
+  const Partial& p = matcher_.partial();
+  put(p.value);
+  put(p.remaining);
+  put(p.length);
+  const StackArena& arena = matcher_.arena();
+  for (int32_t leaf : matcher_.leaves()) {  // each stack top to bottom, then a separator
+    for (int32_t n = leaf; n != kAccept; n = arena.node(n).parent) put(arena.node(n).pos);
+    put(0xFFFFFFFFu);
+  }
+}
+
 Status Constraint::compute_mask(std::vector<uint8_t>& allowed) {
+  const size_t n_vocab = static_cast<size_t>(trie_->n_vocab());
+  state_key(key_);
+  if (auto it = cache_.find(key_); it != cache_.end()) {
+    ++cache_hits_;
+    allowed.resize(n_vocab);
+    const std::vector<uint64_t>& bits = it->second;  // (ceil(n_vocab / 64))
+    for (size_t w = 0; w < bits.size(); ++w) {
+      const size_t lo = w * 64, n = std::min<size_t>(64, n_vocab - lo);
+      if (bits[w] == 0 || bits[w] == ~0ull) {
+        std::memset(allowed.data() + lo, bits[w] ? 1 : 0, n);
+        continue;
+      }
+      for (size_t b = 0; b < n; ++b) allowed[lo + b] = static_cast<uint8_t>((bits[w] >> b) & 1);
+    }
+    return Status::Ok();
+  }
+  ++cache_misses_;
+  HEARTH_RETURN_IF_ERROR(walk_mask(allowed));
+  if (cache_.size() >= kMaxCachedMasks) cache_.clear();
+  std::vector<uint64_t> bits((n_vocab + 63) / 64, 0);  // (ceil(n_vocab / 64))
+  for (size_t i = 0; i < n_vocab; ++i)
+    if (allowed[i]) bits[i / 64] |= 1ull << (i % 64);
+  cache_.emplace(key_, std::move(bits));
+  return Status::Ok();
+}
+
+Status Constraint::walk_mask(std::vector<uint8_t>& allowed) {
   allowed.assign(static_cast<size_t>(trie_->n_vocab()), 0);
   StackArena& arena = matcher_.arena();
   const size_t mark = arena.size();

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/status.h"
@@ -67,13 +68,25 @@ class Constraint {
   bool must_end() const { return matcher_.must_end(); }
   const TokenTrie& trie() const { return *trie_; }
 
+  // Masks are cached per matcher state (the set of parse stacks plus a partial character): inside
+  // a string or between array items the state repeats, and a repeated state costs a bitset
+  // expansion instead of a trie walk. At most kMaxCachedMasks states are kept per request.
+  static constexpr size_t kMaxCachedMasks = 256;
+  size_t mask_cache_hits() const { return cache_hits_; }
+  size_t mask_cache_misses() const { return cache_misses_; }
+
  private:
   Constraint(std::shared_ptr<const Grammar> grammar, std::shared_ptr<const TokenTrie> trie);
   void walk(uint32_t node, size_t begin, size_t end, const Partial& p, uint8_t* allowed);
+  Status walk_mask(std::vector<uint8_t>& allowed);  // the uncached mask
+  void state_key(std::string& key) const;           // the matcher state as bytes
 
   std::shared_ptr<const TokenTrie> trie_;
   Matcher matcher_;
   std::vector<int32_t> buf_;  // leaves of the walk, appended depth-first
+  std::unordered_map<std::string, std::vector<uint64_t>> cache_;  // state -> (n_vocab / 64) bits
+  std::string key_;                                               // scratch for state_key
+  size_t cache_hits_ = 0, cache_misses_ = 0;
 };
 
 }  // namespace hearth::grammar

@@ -522,10 +522,6 @@ Result<std::string> json_schema_to_gbnf(const nlohmann::ordered_json& schema) {
   return Compiler(schema).run();
 }
 
-Result<std::shared_ptr<const Grammar>> compile_json_schema(const nlohmann::json& schema) {
-  return compile_json_schema(nlohmann::ordered_json::parse(schema.dump()));
-}
-
 Result<std::shared_ptr<const Grammar>> compile_json_schema(const nlohmann::ordered_json& schema) {
   HEARTH_ASSIGN_OR_RETURN(std::string gbnf, json_schema_to_gbnf(schema));
   auto g = Grammar::parse(gbnf);

@@ -31,11 +31,13 @@
 
 namespace hearth::grammar {
 
-// Properties are generated in the order the schema lists them: pass an ordered_json to keep the
-// declaration order (nlohmann::json sorts object keys, so those give alphabetical order).
+// Properties are generated in the order the schema lists them, so the schema must be parsed as an
+// ordered_json. nlohmann::json sorts object keys (the declaration order is already lost), so the
+// overloads taking one are deleted: parse the request text with nlohmann::ordered_json::parse.
 Result<std::string> json_schema_to_gbnf(const nlohmann::ordered_json& schema);
+Result<std::string> json_schema_to_gbnf(const nlohmann::json& schema) = delete;
 Result<std::shared_ptr<const Grammar>> compile_json_schema(const nlohmann::ordered_json& schema);
-Result<std::shared_ptr<const Grammar>> compile_json_schema(const nlohmann::json& schema);
+Result<std::shared_ptr<const Grammar>> compile_json_schema(const nlohmann::json& schema) = delete;
 
 // Any JSON object (OpenAI response_format json_object, Ollama format "json").
 std::string json_object_gbnf();

@@ -89,6 +89,7 @@ class Matcher {
 
   const Grammar& grammar() const { return *g_; }
   StackArena& arena() { return arena_; }
+  const StackArena& arena() const { return arena_; }
   const std::vector<int32_t>& leaves() const { return leaves_; }
   const Partial& partial() const { return partial_; }
 

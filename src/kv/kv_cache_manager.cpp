@@ -1,8 +1,11 @@
 #include "kv/kv_cache_manager.h"
 
+#include <algorithm>
 #include <cassert>
 
 namespace hearth::kv {
+
+static_assert(kBlockSize <= 127, "stats() counts a block's filled slots in an int8_t");
 
 KVCacheManager::KVCacheManager(int n_blocks, bool enable_prefix_cache)
     : pool_(n_blocks, enable_prefix_cache) {}
@@ -119,10 +122,21 @@ CacheStats KVCacheManager::stats() const {
   CacheStats st;
   st.pool = pool_.stats();
   st.n_seqs = static_cast<int>(seqs_.size());
-  int64_t allocated = 0;
+  // Filled slots per physical block: the most any sequence holding it has written there.
+  std::vector<int8_t> filled(static_cast<size_t>(pool_.n_blocks()), -1);  // (n_blocks) -1: unheld
   for (const auto& [id, s] : seqs_) {
-    st.tokens_held += s.num_tokens;
-    allocated += static_cast<int64_t>(s.blocks.size()) * kBlockSize;
+    for (size_t b = 0; b < s.blocks.size(); ++b) {
+      const int in_block =
+          std::min(kBlockSize, std::max(0, s.num_tokens - static_cast<int>(b) * kBlockSize));
+      int8_t& f = filled[static_cast<size_t>(s.blocks[b])];
+      f = std::max<int8_t>(f, static_cast<int8_t>(in_block));
+    }
+  }
+  int64_t allocated = 0;
+  for (int8_t f : filled) {
+    if (f < 0) continue;
+    allocated += kBlockSize;
+    st.tokens_held += f;
   }
   st.slots_wasted = allocated - st.tokens_held;
   st.waste_fraction = allocated > 0 ? static_cast<double>(st.slots_wasted) / allocated : 0.0;

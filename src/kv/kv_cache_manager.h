@@ -30,10 +30,12 @@ struct BlockCopy {
 
 struct CacheStats {
   PoolStats pool;
+  // Waste as vLLM measures it, over the physical blocks the sequences hold (a block shared by
+  // several sequences counts once; free blocks, cached or not, are reusable and do not count):
   int n_seqs = 0;
-  int64_t tokens_held = 0;      // tokens with a KV slot reserved, summed over sequences
-  int64_t slots_wasted = 0;     // reserved slots (whole blocks) minus tokens_held
-  double waste_fraction = 0;    // slots_wasted / allocated slots
+  int64_t tokens_held = 0;      // slots of those blocks holding a token of some sequence
+  int64_t slots_wasted = 0;     // slots of those blocks holding nothing (unfilled block tails)
+  double waste_fraction = 0;    // slots_wasted / (blocks held * kBlockSize)
   uint64_t prefix_queries = 0;  // tokens looked up in the prefix cache
   uint64_t prefix_hits = 0;     // of those, tokens found
 };

@@ -37,12 +37,16 @@ void pack_two_bit_levels(const uint8_t* L, uint8_t* qs) {
 
 // Reference: |x|-weighted mean-absolute-error fit per 16, then scales and mins to 4 bits.
 void fit_q2_k_reference(const float* x, uint8_t* L, BlockQ2_K* y) {
-  float scales[16], mins[16], weights[16];
+  float scales[16], mins[16], weights[kQK_K];  // weights (16, 16)
+  for (int l = 0; l < kQK_K; ++l) weights[l] = std::fabs(x[l]);
+  detail::AsymSearch s;
+  s.rmin = -0.5f;
+  s.rdelta = 0.1f;
+  s.nstep = 15;
+  s.use_mad = true;
+  detail::fit_scale_and_min_groups(16, 16, 3, x, weights, L, scales, mins, s);
   float max_scale = 0, max_min = 0;
   for (int j = 0; j < 16; ++j) {
-    for (int l = 0; l < 16; ++l) weights[l] = std::fabs(x[16 * j + l]);
-    scales[j] = detail::fit_scale_and_min(16, 3, x + 16 * j, weights, L + 16 * j, &mins[j], -0.5f,
-                                          0.1f, 15, true);
     if (scales[j] > max_scale) max_scale = scales[j];
     if (mins[j] > max_min) max_min = mins[j];
   }
@@ -69,17 +73,21 @@ void fit_q2_k_weighted(const float* x, const float* importance, uint8_t* L, Bloc
   float sum_x2 = 0;
   for (int j = 0; j < kQK_K; ++j) sum_x2 += x[j] * x[j];
   const float sigma2 = sum_x2 / kQK_K;
-  float scales[16], mins[16], weights[16], sub_weight[16];
+  float scales[16], mins[16], weights[kQK_K], sub_weight[16];  // weights (16, 16)
   uint8_t ls[16], lm[16];
   for (int j = 0; j < 16; ++j) {
     const float* qw = importance + 16 * j;
-    for (int l = 0; l < 16; ++l)
-      weights[l] = qw[l] * std::sqrt(sigma2 + x[16 * j + l] * x[16 * j + l]);
+    float* ws = weights + 16 * j;
+    for (int l = 0; l < 16; ++l) ws[l] = qw[l] * std::sqrt(sigma2 + x[16 * j + l] * x[16 * j + l]);
     sub_weight[j] = 0;
-    for (int l = 0; l < 16; ++l) sub_weight[j] += weights[l];
-    scales[j] = detail::fit_scale_and_min_v3(16, 3, x + 16 * j, weights, L + 16 * j, &mins[j],
-                                             -0.9f, 0.05f, 36, false);
+    for (int l = 0; l < 16; ++l) sub_weight[j] += ws[l];
   }
+  detail::AsymSearch s;
+  s.rmin = -0.9f;
+  s.rdelta = 0.05f;
+  s.nstep = 36;
+  s.v3 = true;
+  detail::fit_scale_and_min_groups(16, 16, 3, x, weights, L, scales, mins, s);
   const float dm = detail::fit_positive_scale(16, 15, scales, ls, sub_weight);
   const float mm = detail::fit_positive_scale(16, 15, mins, lm, sub_weight);
   y->d = float_to_fp16(dm);

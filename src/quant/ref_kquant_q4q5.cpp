@@ -26,16 +26,19 @@ struct SubBlockFit {
 // Reference fit: weights av_x + |x| per sub-block, then the scales/mins to 6 bits by rounding.
 void fit_k4_reference(const float* x, int nmax, float rmin, int nstep, uint8_t* L,
                       SubBlockFit* fit) {
-  float weights[32];
+  float weights[kQK_K];  // (8, 32) per sub-block
   for (int j = 0; j < 8; ++j) {
     const float* xs = x + 32 * j;
     float sum_x2 = 0;
     for (int l = 0; l < 32; ++l) sum_x2 += xs[l] * xs[l];
     const float av_x = std::sqrt(sum_x2 / 32);
-    for (int l = 0; l < 32; ++l) weights[l] = av_x + std::fabs(xs[l]);
-    fit->scales[j] = detail::fit_scale_and_min(32, nmax, xs, weights, L + 32 * j, &fit->mins[j],
-                                               rmin, 0.1f, nstep, false);
+    for (int l = 0; l < 32; ++l) weights[32 * j + l] = av_x + std::fabs(xs[l]);
   }
+  detail::AsymSearch s;
+  s.rmin = rmin;
+  s.rdelta = 0.1f;
+  s.nstep = nstep;
+  detail::fit_scale_and_min_groups(8, 32, nmax, x, weights, L, fit->scales, fit->mins, s);
 }
 
 // Packs scales/mins (reference path): largest scale and largest min map to 63.
@@ -65,17 +68,22 @@ void fit_k4_weighted(const float* x, const float* importance, int nmax, uint8_t*
   float sum_x2 = 0;
   for (int l = 0; l < kQK_K; ++l) sum_x2 += x[l] * x[l];
   const float sigma2 = 2 * sum_x2 / kQK_K;
-  float weights[32], sub_weight[8], scales[8], mins[8];
+  float weights[kQK_K], sub_weight[8], scales[8], mins[8];  // weights (8, 32)
   for (int j = 0; j < 8; ++j) {
     const float* xs = x + 32 * j;
     const float* qw = importance + 32 * j;
-    for (int l = 0; l < 32; ++l) weights[l] = qw[l] * std::sqrt(sigma2 + xs[l] * xs[l]);
+    float* ws = weights + 32 * j;
+    for (int l = 0; l < 32; ++l) ws[l] = qw[l] * std::sqrt(sigma2 + xs[l] * xs[l]);
     float sumw = 0;
-    for (int l = 0; l < 32; ++l) sumw += weights[l];
+    for (int l = 0; l < 32; ++l) sumw += ws[l];
     sub_weight[j] = sumw;
-    scales[j] = detail::fit_scale_and_min_v3(32, nmax, xs, weights, L + 32 * j, &mins[j], -0.9f,
-                                             0.05f, 36, false);
   }
+  detail::AsymSearch s;
+  s.rmin = -0.9f;
+  s.rdelta = 0.05f;
+  s.nstep = 36;
+  s.v3 = true;
+  detail::fit_scale_and_min_groups(8, 32, nmax, x, weights, L, scales, mins, s);
   uint8_t ls[8], lm[8];
   const float d_block = detail::fit_positive_scale(8, 63, scales, ls, sub_weight);
   const float m_block = detail::fit_positive_scale(8, 63, mins, lm, sub_weight);

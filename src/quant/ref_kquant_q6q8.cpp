@@ -45,9 +45,8 @@ void quantize_q6_k_block(const float* x, const float* importance, BlockQ6_K* y) 
   int8_t L[kQK_K];   // (256) levels 0..63
   float scales[16];  // (16) sub-block scales
   float max_scale = 0, max_abs_scale = 0;
+  detail::fit_symmetric_scale_groups(16, 16, 32, x, importance, L, scales);
   for (int ib = 0; ib < 16; ++ib) {
-    const float* qw = importance ? importance + 16 * ib : nullptr;
-    scales[ib] = detail::fit_symmetric_scale(16, 32, x + 16 * ib, L + 16 * ib, 1, qw);
     if (std::fabs(scales[ib]) > max_abs_scale) {
       max_abs_scale = std::fabs(scales[ib]);
       max_scale = scales[ib];

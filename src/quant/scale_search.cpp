@@ -3,8 +3,11 @@
 #include "quant/scale_search.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cassert>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 
 namespace hearth::quant::detail {
 namespace {
@@ -234,6 +237,69 @@ float fit_scale_and_min_v3(int n, int nmax, const float* x, const float* weights
                            float* neg_min, float rmin, float rdelta, int nstep, bool use_mad) {
   return fit_scale_and_min_impl(n, nmax, x, weights, L, neg_min, rmin, rdelta, nstep, use_mad,
                                 /*v3=*/true);
+}
+
+namespace {
+
+bool cpu_has_avx2() {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  // __builtin_cpu_supports also checks that the OS saves the YMM state.
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+  return false;
+#endif
+}
+
+std::atomic<bool>& vector_search_slot() {
+  static std::atomic<bool> on{[] {
+    const char* isa = std::getenv("HEARTH_ISA");
+    return cpu_has_avx2() && !(isa != nullptr && std::strcmp(isa, "scalar") == 0);
+  }()};
+  return on;
+}
+
+}  // namespace
+
+bool vector_search_enabled() {
+  return vector_search_slot().load(std::memory_order_relaxed);
+}
+
+bool set_vector_search(bool on) {
+  return vector_search_slot().exchange(on && cpu_has_avx2(), std::memory_order_relaxed);
+}
+
+void fit_scale_and_min_groups(int n_groups, int n, int nmax, const float* x, const float* weights,
+                              uint8_t* L, float* scales, float* neg_mins, const AsymSearch& s) {
+  assert(n <= kMaxFitGroup && weights != nullptr);
+  int g = 0;
+  if (vector_search_enabled()) {
+    for (; g + 8 <= n_groups; g += 8) {
+      if (!fit_scale_and_min_x8_avx2(n, nmax, x + g * n, weights + g * n, L + g * n, scales + g,
+                                     neg_mins + g, s))
+        break;  // an empty group: this batch and the rest run below
+    }
+  }
+  for (; g < n_groups; ++g) {
+    scales[g] = fit_scale_and_min_impl(n, nmax, x + g * n, weights + g * n, L + g * n, &neg_mins[g],
+                                       s.rmin, s.rdelta, s.nstep, s.use_mad, s.v3);
+  }
+}
+
+void fit_symmetric_scale_groups(int n_groups, int n, int nmax, const float* x, const float* weights,
+                                int8_t* L, float* scales) {
+  assert(n <= kMaxFitGroup);
+  int g = 0;
+  if (vector_search_enabled()) {
+    for (; g + 8 <= n_groups; g += 8) {
+      if (!fit_symmetric_scale_x8_avx2(n, nmax, x + g * n, weights ? weights + g * n : nullptr,
+                                       L + g * n, scales + g))
+        break;  // an all-zero group: this batch and the rest run below
+    }
+  }
+  for (; g < n_groups; ++g) {
+    scales[g] =
+        fit_symmetric_scale(n, nmax, x + g * n, L + g * n, 1, weights ? weights + g * n : nullptr);
+  }
 }
 
 float fit_positive_scale(int n, int nmax, const float* x, uint8_t* L, const float* weights) {

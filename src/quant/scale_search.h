@@ -59,6 +59,39 @@ float fit_scale_and_min(int n, int nmax, const float* x, const float* weights, u
 float fit_scale_and_min_v3(int n, int nmax, const float* x, const float* weights, uint8_t* L,
                            float* neg_min, float rmin, float rdelta, int nstep, bool use_mad);
 
+// Parameters of the asymmetric search above.
+struct AsymSearch {
+  float rmin = 0, rdelta = 0;
+  int nstep = 0;
+  bool use_mad = false;
+  bool v3 = false;  // make_qkx3_quants' empty-range test (max <= min) instead of max == min
+};
+
+// fit_scale_and_min (or _v3) for n_groups independent groups of n values: group g is
+// x + g*n with weights + g*n (non-null), writes L + g*n, scales[g] and neg_mins[g]. The results
+// are bit-identical to one call per group; with AVX2 eight groups run in the lanes of a vector.
+void fit_scale_and_min_groups(int n_groups, int n, int nmax, const float* x, const float* weights,
+                              uint8_t* L, float* scales, float* neg_mins, const AsymSearch& s);
+
+// The AVX2 kernel behind fit_scale_and_min_groups: exactly 8 groups. Returns false (writing
+// nothing) when a group has an empty range; the caller then runs the scalar code.
+bool fit_scale_and_min_x8_avx2(int n, int nmax, const float* x, const float* weights, uint8_t* L,
+                               float* scales, float* neg_mins, const AsymSearch& s);
+
+// fit_symmetric_scale(n, nmax, x, L, 1, weights) for n_groups independent groups of n values
+// (group g: x + g*n, weights + g*n or x^2 when null, L + g*n, scales[g]); bit-identical results.
+void fit_symmetric_scale_groups(int n_groups, int n, int nmax, const float* x, const float* weights,
+                                int8_t* L, float* scales);
+// Its AVX2 kernel: exactly 8 groups; false (nothing written) when a group is all zeros.
+bool fit_symmetric_scale_x8_avx2(int n, int nmax, const float* x, const float* weights, int8_t* L,
+                                 float* scales);
+
+// Which code fit_scale_and_min_groups and fit_symmetric_scale_groups run: AVX2 when the CPU has it
+// and HEARTH_ISA is not "scalar". For tests: set_vector_search(false) forces the scalar code;
+// returns the old setting (true only if the CPU supports it).
+bool vector_search_enabled();
+bool set_vector_search(bool on);
+
 // Non-negative values x (sub-block scales or mins) to levels L in [0, nmax] with one shared scale,
 // weighted by `weights`: 9 candidate scales, then up to five single-level refinement passes.
 // (llama.cpp: make_qp_quants.)

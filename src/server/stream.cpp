@@ -49,6 +49,15 @@ std::string Metrics::render(const engine::EngineStats& s) {
         static_cast<double>(s.prefix_hit_tokens), "counter");
   gauge("hearth_preemptions_total", "requests preempted for KV space",
         static_cast<double>(s.preemptions), "counter");
+  gauge("hearth_engine_steps_total", "engine steps that ran a forward pass",
+        static_cast<double>(s.steps), "counter");
+  gauge("hearth_engine_step_seconds_total", "time in those steps (forward, scheduling, sampling)",
+        s.step_seconds, "counter");
+  gauge("hearth_engine_forward_seconds_total", "time in the forward passes of those steps",
+        s.forward_seconds, "counter");
+  gauge("hearth_engine_overhead_cpu_seconds_total",
+        "engine thread CPU time in those steps outside the forward pass", s.overhead_cpu_seconds,
+        "counter");
   ttft.render(out, "hearth_time_to_first_token_seconds", "time to first token");
   itl.render(out, "hearth_inter_token_latency_seconds", "time between generated tokens");
   e2e.render(out, "hearth_e2e_request_latency_seconds", "request latency");

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <string_view>
 
 namespace hearth::server {
 namespace {
@@ -55,31 +56,47 @@ Scan scan_string(const std::string& s, size_t i, size_t* end) {
   return Scan::kIncomplete;
 }
 
-// Scans one JSON value starting at s[i] (no deep validation: brackets, strings, literals).
-Scan scan_value(const std::string& s, size_t i, size_t* end) {
-  if (i >= s.size()) return Scan::kIncomplete;
-  if (s[i] == '"') return scan_string(s, i, end);
-  if (s[i] == '{' || s[i] == '[') {
-    std::string stack;
-    for (size_t j = i; j < s.size(); ++j) {
-      char c = s[j];
-      if (c == '"') {
-        size_t e = 0;
-        if (scan_string(s, j, &e) == Scan::kIncomplete) return Scan::kIncomplete;
-        j = e - 1;
-      } else if (c == '{' || c == '[') {
-        stack.push_back(c == '{' ? '}' : ']');
-      } else if (c == '}' || c == ']') {
-        if (stack.empty() || stack.back() != c) return Scan::kInvalid;
-        stack.pop_back();
-        if (stack.empty()) {
-          *end = j + 1;
-          return Scan::kComplete;
-        }
+// Scans an object or array starting at s[i]: brackets and strings only.
+Scan scan_container(const std::string& s, size_t i, size_t* end, ValueMemo* memo) {
+  size_t j = i;
+  std::string closers;
+  bool in_string = false;
+  if (memo && memo->begin == i) {
+    j = memo->at;
+    closers = memo->closers;
+    in_string = memo->in_string;
+  }
+  for (; j < s.size(); ++j) {
+    const char c = s[j];
+    if (in_string) {
+      if (c == '\\') {
+        if (j + 1 >= s.size()) break;  // resume at the backslash
+        ++j;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      closers.push_back(c == '{' ? '}' : ']');
+    } else if (c == '}' || c == ']') {
+      if (closers.empty() || closers.back() != c) return Scan::kInvalid;
+      closers.pop_back();
+      if (closers.empty()) {
+        *end = j + 1;
+        return Scan::kComplete;
       }
     }
-    return Scan::kIncomplete;
   }
+  if (memo) *memo = {i, j, std::move(closers), in_string};
+  return Scan::kIncomplete;
+}
+
+// Scans one JSON value starting at s[i] (no deep validation: brackets, strings, literals).
+Scan scan_value(const std::string& s, size_t i, size_t* end, ValueMemo* memo = nullptr) {
+  if (i >= s.size()) return Scan::kIncomplete;
+  if (s[i] == '"') return scan_string(s, i, end);
+  if (s[i] == '{' || s[i] == '[') return scan_container(s, i, end, memo);
   size_t j = i;
   while (j < s.size() && (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '.' ||
                           s[j] == '-' || s[j] == '+'))
@@ -98,7 +115,7 @@ struct CallScan {
   bool has_name = false, args_is_string = false;
 };
 
-CallScan scan_call_object(const std::string& s, size_t i, bool final) {
+CallScan scan_call_object(const std::string& s, size_t i, bool final, ValueMemo* memo) {
   CallScan c;
   size_t args_begin = npos;
   auto finish = [&](Scan st) {
@@ -132,7 +149,7 @@ CallScan scan_call_object(const std::string& s, size_t i, bool final) {
       args_begin = v;
       c.args_is_string = s[v] == '"';
     }
-    Scan st = scan_value(s, v, &vend);
+    Scan st = scan_value(s, v, &vend, memo);
     if (st != Scan::kComplete) return finish(st);
     std::string raw = s.substr(v, vend - v);
     if (key == "name") {
@@ -181,7 +198,7 @@ bool parse_wrapped_calls(const std::string& raw, std::vector<ParsedToolCall>* ou
 enum class Layout { kHermes, kList, kSequence };
 
 size_t parse_calls(const std::string& r, size_t pos, Layout layout, bool final,
-                   std::vector<ParsedToolCall>* calls, bool* invalid) {
+                   std::vector<ParsedToolCall>* calls, bool* invalid, ValueMemo* memo = nullptr) {
   pos = skip_ws(r, pos);
   if (layout == Layout::kList) {
     if (pos >= r.size()) return npos;
@@ -193,7 +210,7 @@ size_t parse_calls(const std::string& r, size_t pos, Layout layout, bool final,
   for (;;) {
     if (pos >= r.size()) return npos;
     if (r[pos] != '{') return *invalid = true, pos;
-    CallScan c = scan_call_object(r, pos, final);
+    CallScan c = scan_call_object(r, pos, final, memo);
     if (c.state == Scan::kInvalid || (c.state == Scan::kComplete && !c.has_name))
       return *invalid = true, pos;
     if (c.state == Scan::kIncomplete) {
@@ -217,6 +234,58 @@ size_t parse_calls(const std::string& r, size_t pos, Layout layout, bool final,
     }
     while (pos < r.size() && (r[pos] == ';' || is_ws(r[pos]))) ++pos;
     if (pos >= r.size() || r[pos] != '{') return pos;
+  }
+}
+
+// Where a streamed parse may resume: everything before `pos` is final (content[0, n_content) and
+// tool_calls[0, n_calls) of the output). content_mode: the text from `pos` on is content.
+struct SafePoint {
+  size_t pos = 0, n_content = 0, n_calls = 0;
+  bool content_mode = false;
+};
+
+// Content and tool calls after markers, from r[pos:]; `safe` (optional) gets the last point from
+// which a later call may resume with the same result as a parse from the start.
+void markers_loop(const std::string& r, size_t pos, bool final, ParsedOutput* out, SafePoint* safe,
+                  ValueMemo* memo = nullptr) {
+  const std::pair<const char*, Layout> markers[] = {
+      {kHermesOpen, Layout::kHermes}, {kMistral, Layout::kList}, {kPythonTag, Layout::kSequence}};
+  auto mark = [&](size_t at, bool content_mode) {
+    if (safe) *safe = {at, out->content.size(), out->tool_calls.size(), content_mode};
+  };
+  mark(pos, false);
+  for (;;) {
+    size_t best = npos;
+    const std::pair<const char*, Layout>* which = nullptr;
+    for (const auto& m : markers) {  // each search stops where an earlier marker was found
+      const std::string_view marker = m.first;
+      const size_t limit = best == npos ? r.size() : std::min(r.size(), best + marker.size());
+      size_t at = std::string_view(r).substr(0, limit).find(marker, pos);
+      if (at < best) best = at, which = &m;
+    }
+    if (best == npos) {
+      size_t hold = 0;
+      if (!final)
+        for (const auto& m : markers) hold = std::max(hold, partial_marker_suffix(r, pos, m.first));
+      out->content += r.substr(pos, r.size() - pos - hold);
+      // No marker can start before the held suffix.
+      return mark(r.size() - hold, false);
+    }
+    out->content += r.substr(pos, best - pos);
+    mark(best, false);
+    bool invalid = false;
+    size_t after = parse_calls(r, best + std::string(which->first).size(), which->second, final,
+                               &out->tool_calls, &invalid, memo);
+    if (invalid) {  // not a call after all: the rest is content (calls before it stay)
+      mark(best, true);
+      out->content += r.substr(best);
+      return;
+    }
+    if (after == npos) return;  // still arriving
+    // Calls that end with the text (a python-tag sequence may still continue): no safe point.
+    if (after >= r.size()) return;
+    mark(after, false);
+    pos = after;
   }
 }
 
@@ -250,34 +319,18 @@ void parse_region(const std::string& r, bool final, bool tools, ParsedOutput* ou
       }
     }
   }
-  const std::pair<const char*, Layout> markers[] = {
-      {kHermesOpen, Layout::kHermes}, {kMistral, Layout::kList}, {kPythonTag, Layout::kSequence}};
-  size_t pos = 0;
-  for (;;) {
-    size_t best = npos;
-    const std::pair<const char*, Layout>* which = nullptr;
-    for (const auto& m : markers) {
-      size_t at = r.find(m.first, pos);
-      if (at < best) best = at, which = &m;
-    }
-    if (best == npos) {
-      size_t hold = 0;
-      if (!final)
-        for (const auto& m : markers) hold = std::max(hold, partial_marker_suffix(r, pos, m.first));
-      out->content += r.substr(pos, r.size() - pos - hold);
-      return;
-    }
-    out->content += r.substr(pos, best - pos);
-    bool invalid = false;
-    size_t after = parse_calls(r, best + std::string(which->first).size(), which->second, final,
-                               &out->tool_calls, &invalid);
-    if (invalid) return void(out->content += r.substr(best));  // not a call after all
-    if (after == npos) return;                                 // still arriving
-    pos = after;
-  }
+  markers_loop(r, 0, final, out, nullptr);
 }
 
-ParsedOutput parse(const std::string& text, const OutputOptions& opt, bool final) {
+// Where a streamed parse may resume instead of starting over (see ChatOutputStreamer).
+struct Resume {
+  enum Kind { kNone, kReasoning, kMarkers } kind = kNone;
+  size_t reasoning_start = 0;  // kReasoning: inside <think>, no close seen
+  SafePoint safe;              // kMarkers: in the markers loop
+};
+
+ParsedOutput parse(const std::string& text, const OutputOptions& opt, bool final,
+                   Resume* resume = nullptr) {
   ParsedOutput out;
   size_t region = 0;
   if (opt.split_reasoning) {
@@ -298,12 +351,19 @@ ParsedOutput parse(const std::string& text, const OutputOptions& opt, bool final
       if (at == npos) {
         size_t hold = final ? 0 : partial_marker_suffix(text, start, close);
         out.reasoning = trim(text.substr(start, text.size() - start - hold));
+        if (resume) *resume = {Resume::kReasoning, start, {}};
         return out;
       }
       out.reasoning = trim(text.substr(start, at - start));
       region = skip_ws(text, at + close.size());
       if (region == text.size() && !final) return out;
     }
+  }
+  const size_t lead = skip_ws(text, region);
+  if (resume && opt.parse_tools && lead < text.size() && text[lead] != '{') {
+    resume->kind = Resume::kMarkers;  // what parse_region does without a JSON answer, in place
+    markers_loop(text, region, final, &out, &resume->safe);
+    return out;
   }
   parse_region(text.substr(region), final, opt.parse_tools, &out);
   return out;
@@ -319,6 +379,10 @@ ParsedOutput parse_partial_chat_output(const std::string& text, const OutputOpti
   return parse(text, opt, false);
 }
 
+// The streamer parses from its last safe point only: inside <think> it looks at the new bytes,
+// in the content region it resumes the markers loop after the last finished call (or the content
+// that can no longer become markup). Only a JSON answer at the start of the region (Llama 3.x,
+// generic) is re-parsed whole until it closes. Each feed yields exactly the deltas of a full parse.
 std::vector<ChatDelta> ChatOutputStreamer::feed(const std::string& text) {
   text_ += text;
   // Without tools, once plain content has started (no <think> block or it has closed) the rest is
@@ -330,28 +394,96 @@ std::vector<ChatDelta> ChatOutputStreamer::feed(const std::string& text) {
     d.content = text;
     return {d};
   }
-  return diff(parse(text_, opt_, false));
+  if (phase_ == Phase::kReasoning) {
+    const std::string close = kThinkClose;
+    if (text_.find(close, close_from_) == npos) return reasoning_deltas();
+    phase_ = Phase::kFull;  // </think> arrived: one full parse finds the region
+  }
+  if (phase_ == Phase::kMarkers) return markers_deltas(false);
+  if (phase_ == Phase::kContent) return content_deltas();
+  Resume r;
+  std::vector<ChatDelta> out = diff(parse(text_, opt_, false, &r), 0, 0);
+  if (r.kind == Resume::kReasoning) {
+    phase_ = Phase::kReasoning;
+    start_ = close_from_ = r.reasoning_start;
+    reasoning_lead_ = npos;
+  } else if (r.kind == Resume::kMarkers) {
+    advance(r.safe.pos, r.safe.n_content, r.safe.n_calls, r.safe.content_mode);
+  }
+  return out;
 }
 
 std::vector<ChatDelta> ChatOutputStreamer::finish() {
   if (!opt_.parse_tools && (content_sent_ > 0 || !opt_.split_reasoning)) return {};
-  return diff(parse(text_, opt_, true));
+  if (phase_ == Phase::kMarkers) return markers_deltas(true);
+  if (phase_ == Phase::kContent) return content_deltas();
+  return diff(parse(text_, opt_, true), 0, 0);
 }
 
-std::vector<ChatDelta> ChatOutputStreamer::diff(const ParsedOutput& now) {
+void ChatOutputStreamer::advance(size_t pos, size_t n_content, size_t n_calls, bool content_mode) {
+  start_ = pos;
+  content_base_ += n_content;
+  calls_base_ += n_calls;
+  phase_ = content_mode ? Phase::kContent : Phase::kMarkers;
+}
+
+std::vector<ChatDelta> ChatOutputStreamer::markers_deltas(bool final) {
+  ParsedOutput tail;
+  SafePoint sp;
+  markers_loop(text_, start_, final, &tail, &sp, &memo_);
+  std::vector<ChatDelta> out = diff(tail, content_base_, calls_base_);
+  if (!final) advance(sp.pos, sp.n_content, sp.n_calls, sp.content_mode);
+  return out;
+}
+
+std::vector<ChatDelta> ChatOutputStreamer::content_deltas() {
+  const size_t total = content_base_ + (text_.size() - start_);  // content is text_[start_:]
+  if (total <= content_sent_) return {};
+  ChatDelta d;
+  d.content = text_.substr(start_ + (content_sent_ - content_base_));
+  content_sent_ = total;
+  return {d};
+}
+
+// Inside <think> without a close yet: the reasoning is the trimmed text after the open tag, less
+// a suffix that may become "</think>"; only the new bytes are looked at.
+std::vector<ChatDelta> ChatOutputStreamer::reasoning_deltas() {
+  const std::string close = kThinkClose;
+  const size_t hold = partial_marker_suffix(text_, start_, close);
+  close_from_ = std::max(start_, text_.size() - std::min(text_.size(), close.size() - 1));
+  if (reasoning_lead_ == npos) {
+    const size_t lead = skip_ws(text_, start_);
+    if (lead < text_.size()) reasoning_lead_ = lead;
+  }
+  if (reasoning_lead_ == npos) return {};
+  size_t end = text_.size() - hold;
+  while (end > reasoning_lead_ && is_ws(text_[end - 1])) --end;
+  if (end <= reasoning_lead_ || end - reasoning_lead_ <= reasoning_sent_) return {};
+  ChatDelta d;
+  d.reasoning =
+      text_.substr(reasoning_lead_ + reasoning_sent_, end - reasoning_lead_ - reasoning_sent_);
+  reasoning_sent_ = end - reasoning_lead_;
+  return {d};
+}
+
+// Deltas from `now`, the parse of the text after a point where content_base bytes of content and
+// calls_base tool calls were final (and sent).
+std::vector<ChatDelta> ChatOutputStreamer::diff(const ParsedOutput& now, size_t content_base,
+                                                size_t calls_base) {
   std::vector<ChatDelta> out;
   if (now.reasoning.size() > reasoning_sent_) {
     out.push_back({});
     out.back().reasoning = now.reasoning.substr(reasoning_sent_);
     reasoning_sent_ = now.reasoning.size();
   }
-  if (now.content.size() > content_sent_) {
+  if (content_base + now.content.size() > content_sent_) {
     out.push_back({});
-    out.back().content = now.content.substr(content_sent_);
-    content_sent_ = now.content.size();
+    out.back().content = now.content.substr(content_sent_ - content_base);
+    content_sent_ = content_base + now.content.size();
   }
-  for (size_t i = 0; i < now.tool_calls.size(); ++i) {
-    const ParsedToolCall& c = now.tool_calls[i];
+  for (size_t j = 0; j < now.tool_calls.size(); ++j) {
+    const ParsedToolCall& c = now.tool_calls[j];
+    const size_t i = calls_base + j;
     if (i >= ids_.size()) {
       if (!c.name_complete) break;
       ids_.push_back(new_tool_call_id());

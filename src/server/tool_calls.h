@@ -20,6 +20,15 @@ struct OutputOptions {
   bool split_reasoning = true;  // <think>...</think> -> reasoning_content
 };
 
+// Where the scan of an unfinished JSON object / array stopped, so that the next scan of the same
+// value (the text has grown) resumes there instead of starting over (ChatOutputStreamer).
+struct ValueMemo {
+  size_t begin = std::string::npos;  // text offset of the value's '{' or '['
+  size_t at = 0;                     // next byte to look at
+  std::string closers;               // brackets still open, innermost last
+  bool in_string = false;
+};
+
 struct ParsedToolCall {
   std::string name;
   std::string arguments;       // JSON text of the arguments object
@@ -50,6 +59,9 @@ struct ChatDelta {
   std::string arguments;  // the next piece of the arguments JSON text
 };
 
+// Incremental: each feed parses only from the last point where the output so far became final
+// (after a finished tool call, content that can no longer turn into markup, the start of a
+// <think> block), so a long streamed output costs linear time, not quadratic.
 class ChatOutputStreamer {
  public:
   explicit ChatOutputStreamer(OutputOptions opt) : opt_(opt) {}
@@ -61,13 +73,28 @@ class ChatOutputStreamer {
   const std::vector<std::string>& tool_call_ids() const { return ids_; }
 
  private:
-  std::vector<ChatDelta> diff(const ParsedOutput& now);
+  // kFull: parse from the start; kReasoning: inside <think> from start_; kMarkers: resume the
+  // markers loop at start_; kContent: text_[start_:] is all content.
+  enum class Phase { kFull, kReasoning, kMarkers, kContent };
+
+  std::vector<ChatDelta> diff(const ParsedOutput& now, size_t content_base, size_t calls_base);
+  std::vector<ChatDelta> reasoning_deltas();
+  std::vector<ChatDelta> markers_deltas(bool final);
+  std::vector<ChatDelta> content_deltas();
+  void advance(size_t pos, size_t n_content, size_t n_calls, bool content_mode);
 
   OutputOptions opt_;
   std::string text_;
   size_t content_sent_ = 0, reasoning_sent_ = 0;
-  std::vector<std::string> ids_;   // (calls started)
-  std::vector<size_t> args_sent_;  // (calls started)
+  Phase phase_ = Phase::kFull;
+  size_t start_ = 0;                           // text_ offset the phase resumes at
+  size_t content_base_ = 0;                    // content bytes before start_ (final)
+  size_t calls_base_ = 0;                      // tool calls before start_ (final)
+  size_t close_from_ = 0;                      // kReasoning: "</think>" cannot start before this
+  size_t reasoning_lead_ = std::string::npos;  // kReasoning: first non-space byte of reasoning
+  ValueMemo memo_;                             // kMarkers: the value of the call being scanned
+  std::vector<std::string> ids_;               // (calls started)
+  std::vector<size_t> args_sent_;              // (calls started)
 };
 
 // "call_" + 24 random alphanumerics.

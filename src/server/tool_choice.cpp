@@ -98,16 +98,15 @@ std::string prefix_rules(const std::string& g, const std::string& prefix) {
 Result<std::string> tool_call_gbnf(const ToolChoice& choice, const ojson& tools, ToolStyle style) {
   using json = nlohmann::json;
   const std::string args_key = style == ToolStyle::kLlama3 ? "parameters" : "arguments";
-  // One alternative per allowed tool: {"name": "NAME", "arguments": ARGS}, name first (the JSON
-  // schema compiler orders keys alphabetically, which would put the arguments first).
+  // One alternative per allowed tool: {"name": "NAME", "arguments": ARGS}, name first; the
+  // arguments' properties in the order the tool's schema declares them.
   std::string alts, rules;
   int k = 0;
   for (const ojson& t : tools) {
     const ojson& fn = t["function"];
     std::string name = fn["name"].get<std::string>();
     if (choice.mode == ToolChoice::kNamed && name != choice.name) continue;
-    json params =
-        fn.contains("parameters") ? json::parse(fn["parameters"].dump()) : json{{"type", "object"}};
+    const ojson params = fn.contains("parameters") ? fn["parameters"] : ojson{{"type", "object"}};
     auto gbnf = grammar::json_schema_to_gbnf(params);
     if (!gbnf.ok())
       return invalid_argument("tools: function '", name, "': ", gbnf.status().message());

@@ -60,6 +60,11 @@ TEST(Engine, GeneratesUntilMaxTokens) {
   EXPECT_EQ(st.kv.pool.used, 0);
   EXPECT_EQ(st.generated_tokens, 5u);
   EXPECT_EQ(st.prompt_tokens, 10u);
+  // One prefill step and four decode steps, each timed; the forward is part of its step.
+  EXPECT_EQ(st.steps, 5u);
+  EXPECT_GT(st.step_seconds, 0);
+  EXPECT_LE(st.forward_seconds, st.step_seconds);
+  EXPECT_GE(st.overhead_cpu_seconds, 0);
 }
 
 TEST(Engine, SameOutputAloneAndInsideABusySmallCache) {

@@ -32,6 +32,8 @@ struct Fixture {
   RequestId next_id = 1;
 };
 
+constexpr int B = kv::kBlockSize;  // tokens per KV block
+
 SchedulerConfig cfg(int budget, int max_seqs = 64) {
   SchedulerConfig c;
   c.max_tokens_per_step = budget;
@@ -76,8 +78,8 @@ TEST(Scheduler, DecodesGoBeforePrefills) {
   Fixture f(64, cfg(20));
   Request* a = f.make(10);
   f.run(f.sched.schedule());  // a prefilled, sampled
-  Request* b = f.make(30);
-  Request* c = f.make(5);
+  Request* b = f.make(30, 500);  // no prefix shared with a
+  Request* c = f.make(5, 900);
   StepPlan p = f.sched.schedule();
   ASSERT_EQ(p.seqs.size(), 2u);
   EXPECT_EQ(p.seqs[0].req, a);  // decode first
@@ -107,8 +109,8 @@ TEST(Scheduler, MaxNumSeqsLimitsAdmission) {
 
 TEST(Scheduler, AdmissionStopsWhenBlocksRunOut) {
   Fixture f(4, cfg(512));
-  f.make(40);  // 3 blocks
-  f.make(20);  // 2 blocks: does not fit
+  f.make(2 * B + B / 2);  // 3 blocks
+  f.make(B + 4);          // 2 blocks: does not fit
   StepPlan p = f.sched.schedule();
   EXPECT_EQ(p.seqs.size(), 1u);
   EXPECT_EQ(f.sched.num_waiting(), 1u);
@@ -117,9 +119,9 @@ TEST(Scheduler, AdmissionStopsWhenBlocksRunOut) {
 
 TEST(Scheduler, PreemptsNewestWhenDecodeNeedsABlock) {
   Fixture f(4, cfg(512));
-  Request* a = f.make(32);    // 2 blocks exactly
-  Request* b = f.make(32);    // 2 blocks exactly
-  f.run(f.sched.schedule());  // both prefilled, each sampled a token: 33 tokens, needs block 3
+  Request* a = f.make(2 * B);  // 2 blocks exactly
+  Request* b = f.make(2 * B);  // 2 blocks exactly
+  f.run(f.sched.schedule());   // both prefilled, each sampled a token: 2B + 1 tokens, 3 blocks
   StepPlan p = f.sched.schedule();
   ASSERT_EQ(p.preempted.size(), 1u);
   EXPECT_EQ(p.preempted[0], b);  // newest goes
@@ -136,20 +138,20 @@ TEST(Scheduler, PreemptsNewestWhenDecodeNeedsABlock) {
   StepPlan q = f.sched.schedule();
   ASSERT_EQ(q.seqs.size(), 1u);
   EXPECT_EQ(q.seqs[0].req, b);
-  EXPECT_EQ(q.seqs[0].end, 33);
-  EXPECT_EQ(q.seqs[0].begin, 32);  // its two full blocks were cached when computed
+  EXPECT_EQ(q.seqs[0].end, 2 * B + 1);
+  EXPECT_EQ(q.seqs[0].begin, 2 * B);  // its two full blocks were cached when computed
   EXPECT_TRUE(q.seqs[0].sample);
 }
 
 TEST(Scheduler, PreemptsItselfWhenAlone) {
   Fixture f(2, cfg(512));
-  Request* a = f.make(32);
+  Request* a = f.make(2 * B);
   f.run(f.sched.schedule());
   StepPlan p = f.sched.schedule();  // needs a third block that does not exist
   EXPECT_TRUE(p.seqs.empty());
   ASSERT_EQ(p.preempted.size(), 1u);
   EXPECT_EQ(p.preempted[0], a);
-  // Next time it is rejected: 33 tokens can never fit in 2 blocks.
+  // Next time it is rejected: 2B + 1 tokens can never fit in 2 blocks.
   StepPlan q = f.sched.schedule();
   ASSERT_EQ(q.rejected.size(), 1u);
   EXPECT_EQ(q.rejected[0], a);
@@ -157,25 +159,25 @@ TEST(Scheduler, PreemptsItselfWhenAlone) {
 
 TEST(Scheduler, PrefixHitCountsAsComputed) {
   Fixture f(64, cfg(512));
-  Request* a = f.make(50, 100);
+  Request* a = f.make(3 * B + 2, 100);
   f.run(f.sched.schedule());
-  Request* b = f.make(50, 100);  // same prompt
+  Request* b = f.make(3 * B + 2, 100);  // same prompt
   StepPlan p = f.sched.schedule();
   const ScheduledSeq* sb = nullptr;
   for (const auto& s : p.seqs)
     if (s.req == b) sb = &s;
   ASSERT_NE(sb, nullptr);
-  EXPECT_EQ(sb->begin, 48);  // 3 full blocks shared
-  EXPECT_EQ(b->num_prefix_hit, 48);
+  EXPECT_EQ(sb->begin, 3 * B);  // 3 full blocks shared
+  EXPECT_EQ(b->num_prefix_hit, 3 * B);
   EXPECT_EQ(f.kv.block_table(b->id)[0], f.kv.block_table(a->id)[0]);
-  EXPECT_EQ(f.sched.prefix_hit_tokens(), 48u);
-  // A whole-prompt hit still computes the last token.
-  Request* c = f.make(48, 100);
+  EXPECT_EQ(f.sched.prefix_hit_tokens(), static_cast<uint64_t>(3 * B));
+  // A whole-prompt hit still computes the last token (its block is recomputed).
+  Request* c = f.make(3 * B, 100);
   StepPlan q = f.sched.schedule();
   for (const auto& s : q.seqs)
     if (s.req == c) {
-      EXPECT_EQ(s.begin, 32);
-      EXPECT_EQ(s.end, 48);
+      EXPECT_EQ(s.begin, 2 * B);
+      EXPECT_EQ(s.end, 3 * B);
     }
 }
 
@@ -208,7 +210,7 @@ TEST(Batch, FlattensPlan) {
 // Random load: requests arrive, generate, get cancelled; budget and block accounting hold at
 // every step and nothing leaks.
 TEST(Scheduler, RandomLoadKeepsInvariants) {
-  Fixture f(20, cfg(64, 16));
+  Fixture f(320 / B, cfg(64, 16));  // 320 tokens of KV
   std::mt19937 rng(99);
   int made = 0;
   for (int step = 0; step < 3000 && (made < 300 || f.sched.num_running() + f.sched.num_waiting());

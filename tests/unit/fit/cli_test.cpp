@@ -15,7 +15,8 @@ using nlohmann::json;
 constexpr const char* kMachine = " --memory 16GiB --bandwidth 100GB/s --flops 1TFLOPS";
 
 TEST(FitCli, JsonHasTheDocumentedKeys) {
-  auto r = run_hearth(std::string("fit llama-3.1-8b --ctx 8192 --json") + kMachine);
+  auto r = run_hearth(
+      "fit llama-3.1-8b --ctx 8192 --json --memory 15GiB --bandwidth 100GB/s --flops 1TFLOPS");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   json j = json::parse(r.out);
   for (const char* key : {"weights_bytes", "kv_cache_bytes", "compute_bytes", "overhead_bytes",
@@ -29,8 +30,20 @@ TEST(FitCli, JsonHasTheDocumentedKeys) {
   EXPECT_EQ(j["kv_cache_bytes"].get<uint64_t>(), 2ull * 32 * 8192 * 8 * 128 * 2);
   EXPECT_TRUE(j["fits"].get<bool>());
   EXPECT_GE(j["by_quant"].size(), 10u);
+  for (const json& row : j["by_quant"]) {
+    for (const char* key : {"quant", "weights_bytes", "weights_file_bytes", "total_bytes", "fits",
+                            "max_context", "tokens_per_s_estimate", "quality"}) {
+      EXPECT_TRUE(row.contains(key)) << key;
+    }
+  }
+  for (const char* key :
+       {"weights_file_bytes", "aggregate_tokens_per_s_estimate", "prompt_tokens_per_s_estimate",
+        "decode_bytes_per_token", "weights_by_type", "compute_items", "overhead_items"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  EXPECT_LE(j["weights_bytes"].get<uint64_t>(), j["weights_file_bytes"].get<uint64_t>());
   EXPECT_EQ(j["by_quant"][0]["quant"], "F32");
-  // 16 GiB holds Q8_0 (8.5 GB) at 8k but not F16 (16 GB of weights alone).
+  // 15 GiB holds Q8_0 (8.5 GB) at 8k but not F16 (16 GB of weights, 15.4 GB resident).
   EXPECT_EQ(j["best_quant"], "Q8_0");
 }
 

@@ -62,10 +62,10 @@ TEST(Estimate, ReDerivesTheSeedTable) {
   const double gb13 = estimate_memory(preset_at("llama-2-13b", "Q4_K_M"), o).total_bytes / kGB;
   const double gb70_q3 = estimate_memory(preset_at("llama-2-70b", "Q3_K_M"), o).total_bytes / kGB;
   const double gb70_q4 = estimate_memory(preset_at("llama-2-70b", "Q4_0"), o).total_bytes / kGB;
-  EXPECT_GT(gb7, 6.5);
+  EXPECT_GT(gb7, 6.0);
   EXPECT_LT(gb7, 8.0);  // "~8 GB": runs in an 8 GB machine
   EXPECT_GT(gb13, 11.0);
-  EXPECT_LT(gb13, 12.5);
+  EXPECT_LT(gb13, 12.0);  // "~12 GB"
   EXPECT_GT(gb70_q3, 35.0);
   EXPECT_LT(gb70_q4, 43.0);
 }
@@ -90,6 +90,7 @@ TEST(Speed, BandwidthOverBytesPerToken) {
   FitOptions o;
   o.n_ctx = 512;
   Device d;
+  d.kind = DeviceKind::kGpu;  // its own efficiency (a CPU uses hearth's per weight format)
   d.bandwidth_bytes_per_s = 100e9;
   d.decode_efficiency = 1.0;
   d.flops = 1e15;
@@ -99,7 +100,7 @@ TEST(Speed, BandwidthOverBytesPerToken) {
   // Weights but the embedding (looked up, not read) plus half the KV cache (half full on average).
   const uint64_t embedding = 32000ull * 4096 * 144 / 256;  // token_embd at Q4_K
   EXPECT_NEAR(static_cast<double>(s.bytes_per_token),
-              static_cast<double>(m.weights_bytes - embedding + m.kv_cache_bytes / 2), 1e6);
+              static_cast<double>(m.weights_file_bytes - embedding + m.kv_cache_bytes / 2), 1e6);
   o.n_parallel = 4;
   SpeedEstimate batched = estimate_speed(spec, estimate_memory(spec, o), o, d);
   EXPECT_GT(batched.aggregate_tokens_per_s, 3 * s.tokens_per_s);
@@ -115,6 +116,49 @@ TEST(Speed, MixtureOfExpertsReadsOnlyTheExpertsUsed) {
   SpeedEstimate s = estimate_speed(spec, m, o, d);
   EXPECT_LT(s.bytes_per_token, m.weights_bytes * 0.4);  // 2 of 8 experts
   EXPECT_NEAR(m.n_active_params / 1e9, 12.9, 0.3);      // Mixtral: ~12.9B active of 46.7B
+}
+
+TEST(Speed, CpuDecodeUsesHearthsShareOfTheRoofline) {
+  Device cpu;
+  cpu.kind = DeviceKind::kCpu;
+  cpu.bandwidth_bytes_per_s = 30e9;
+  cpu.flops = 1e15;
+  FitOptions o;
+  o.n_ctx = 512;
+  auto speed = [&](const char* quant) {
+    ModelSpec spec = preset_at("tinyllama-1.1b", quant);
+    SpeedEstimate s = estimate_speed(spec, estimate_memory(spec, o), o, cpu);
+    return s.tokens_per_s * s.bytes_per_token / cpu.bandwidth_bytes_per_s;
+  };
+  // measured 89.9% (docs/PERFORMANCE.md); the scheme's output projection is Q6_K
+  EXPECT_GT(speed("Q4_0"), 0.85);
+  EXPECT_LT(speed("Q4_0"), 0.91);
+  EXPECT_NEAR(speed("Q8_0"), 0.91, 0.01);    // 92.8%
+  EXPECT_NEAR(speed("Q4_K_M"), 0.71, 0.01);  // 70.9% (Q4_K and Q6_K tensors)
+}
+
+TEST(Estimate, CpuChargesHearthsBuffersNotAScoreMatrix) {
+  ModelSpec spec = preset_at("tinyllama-1.1b", "Q4_0");
+  FitOptions o;
+  o.n_ctx = 8192;
+  MemoryEstimate cpu = estimate_memory(spec, o);
+  MemoryEstimate gpu = estimate_memory(spec, o, 512u << 20);
+  // hearth: 512 tokens x (3 x 2048 + 64 + max(2 x 2048 + 2 x 256, 2 x 5632)) f32 activations
+  EXPECT_EQ(cpu.compute_items[0].bytes, 4ull * 512 * (3 * 2048 + 64 + 2 * 5632));
+  // llama.cpp on a GPU: also the scores of one layer, 32 heads x 512 x 8192 f32
+  bool has_scores = false;
+  for (const auto& item : gpu.compute_items)
+    if (item.name == "attention scores") has_scores = item.bytes == 4ull * 32 * 512 * 8192;
+  EXPECT_TRUE(has_scores);
+  // The untied embedding is looked up by rows on a CPU: a 64 KiB window per distinct token
+  // (~4 x n^0.6 of n), so part of its 32000 x 2048 Q4_0 rows at 8192, little at 64.
+  const uint64_t embedding = 32000ull * 2048 / 32 * 18;
+  EXPECT_EQ(cpu.weights_file_bytes, gpu.weights_bytes);
+  EXPECT_LT(cpu.weights_bytes, cpu.weights_file_bytes);
+  EXPECT_GT(cpu.weights_bytes, cpu.weights_file_bytes - embedding / 2);
+  o.n_ctx = 64;
+  MemoryEstimate short_ctx = estimate_memory(spec, o);
+  EXPECT_LE(short_ctx.weights_bytes, short_ctx.weights_file_bytes - embedding + 50 * (64 << 10));
 }
 
 TEST(Units, ParseSizesAndBandwidth) {

@@ -48,7 +48,7 @@ TEST(GgufInput, WeightsAreTheSumOfTensorBytes) {
     ModelSpec spec = open_model(f.file);
     EXPECT_EQ(weights_of(spec), f.bytes) << f.file;
     EXPECT_EQ(spec.quant, f.quant) << f.file;
-    EXPECT_EQ(estimate_memory(spec, FitOptions{}).weights_bytes, f.bytes);
+    EXPECT_EQ(estimate_memory(spec, FitOptions{}).weights_file_bytes, f.bytes);
   }
 }
 

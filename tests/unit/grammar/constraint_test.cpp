@@ -71,6 +71,38 @@ TEST(TokenMask, DeadEndIsAnError) {
   EXPECT_FALSE(d->compute_mask(mask).ok());
 }
 
+// A cached mask (a state seen before) equals the mask a fresh constraint walks for it. Byte tokens
+// plus a few multi-byte ones, a JSON schema, a document fed one token at a time.
+TEST(TokenMask, CachedMasksEqualFreshOnes) {
+  std::vector<std::string> pieces;  // (259) bytes 1..255, then ab, a backslash, ", " and EOS
+  for (int b = 1; b < 256; ++b) pieces.push_back(std::string(1, static_cast<char>(b)));
+  for (const char* p : {"ab", "\\", ", ", ""}) pieces.push_back(p);
+  const int32_t eos = static_cast<int32_t>(pieces.size()) - 1;
+  auto trie = TokenTrie::build(pieces, {eos});
+  auto g = compile_json_schema(nlohmann::ordered_json::parse(R"({"type":"object","properties":{
+      "s":{"type":"string"},"n":{"type":"array","items":{"type":"integer"}}},
+      "required":["s","n"],"additionalProperties":false})"));
+  ASSERT_TRUE(g.ok()) << g.status().to_string();
+  const std::string doc = "{\"s\": \"abab\\\"ab\u00e9\", \"n\": [1, 22, 333, 4]}";
+  auto cached = Constraint::create(*g, trie);
+  std::string prefix;
+  std::vector<uint8_t> want, got;
+  for (size_t i = 0; i < doc.size(); ++i) {
+    auto fresh = Constraint::create(*g, trie);
+    ASSERT_TRUE(fresh->accept_text(prefix).ok()) << prefix;
+    ASSERT_TRUE(fresh->compute_mask(want).ok()) << prefix;
+    ASSERT_TRUE(cached->compute_mask(got).ok()) << prefix;
+    ASSERT_EQ(got, want) << "after '" << prefix << "'";
+    const int32_t id = static_cast<uint8_t>(doc[i]) - 1;  // the byte token
+    ASSERT_TRUE(cached->accept_token(id).ok()) << prefix;
+    prefix += doc[i];
+  }
+  ASSERT_TRUE(cached->compute_mask(got).ok());
+  EXPECT_EQ(got[static_cast<size_t>(eos)], 1);
+  EXPECT_GT(cached->mask_cache_hits(), 5u);  // inside the string and the array states repeat
+  EXPECT_GT(cached->mask_cache_misses(), 5u);
+}
+
 // The trie walk gives exactly the tokens that a fresh matcher accepts one by one.
 TEST(TokenMask, MatchesBruteForceOnLlamaVocabulary) {
   HEARTH_REQUIRE_TESTDATA();

@@ -46,6 +46,18 @@ TEST(JsonSchema, ObjectRequiredOptionalAndOrder) {
   EXPECT_FALSE(full(g, R"({"a":1 "b":true})"));
 }
 
+// Properties come in the order the schema declares them (not sorted): "zeta" before "alpha".
+TEST(JsonSchema, PropertyOrderFollowsTheSchema) {
+  auto g = compile(R"({"type":"object","properties":{"zeta":{"type":"integer"},
+      "alpha":{"type":"integer"},"mid":{"type":"integer"}},"required":["zeta","alpha","mid"]})");
+  EXPECT_TRUE(full(g, R"({"zeta":1,"alpha":2,"mid":3})"));
+  EXPECT_FALSE(full(g, R"({"alpha":2,"mid":3,"zeta":1})"));  // alphabetical is not the order
+  auto nested = compile(R"({"type":"object","properties":{"o":{"type":"object","properties":{
+      "y":{"type":"boolean"},"x":{"type":"boolean"}},"required":["y","x"]}},"required":["o"]})");
+  EXPECT_TRUE(full(nested, R"({"o":{"y":true,"x":false}})"));
+  EXPECT_FALSE(full(nested, R"({"o":{"x":false,"y":true}})"));
+}
+
 TEST(JsonSchema, AdditionalProperties) {
   auto open = compile(R"({"type":"object","properties":{"a":{"type":"integer"}},
       "additionalProperties":true})");

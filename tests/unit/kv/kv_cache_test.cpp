@@ -11,6 +11,8 @@
 namespace hearth::kv {
 namespace {
 
+constexpr int B = kBlockSize;  // tokens per block; the tests hold for any block size >= 8
+
 std::vector<int32_t> seq_tokens(int n, int32_t start) {
   std::vector<int32_t> t(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) t[static_cast<size_t>(i)] = start + i;
@@ -55,42 +57,43 @@ TEST(BlockPool, LookupRejectsCollidingTokens) {
 TEST(KVCacheManager, SlotsFollowBlockTable) {
   KVCacheManager kv(8);
   std::vector<BlockCopy> copies;
-  ASSERT_TRUE(kv.allocate(1, 20, {}, &copies));
+  ASSERT_TRUE(kv.allocate(1, B + 4, {}, &copies));
   const auto& table = kv.block_table(1);
   ASSERT_EQ(table.size(), 2u);
   EXPECT_EQ(kv.slot(1, 0), table[0] * kBlockSize);
-  EXPECT_EQ(kv.slot(1, 17), table[1] * kBlockSize + 1);
+  EXPECT_EQ(kv.slot(1, B + 1), table[1] * kBlockSize + 1);
   EXPECT_TRUE(copies.empty());
   CacheStats st = kv.stats();
   EXPECT_EQ(st.pool.used, 2);
-  EXPECT_EQ(st.tokens_held, 20);
-  EXPECT_EQ(st.slots_wasted, 12);
+  EXPECT_EQ(st.tokens_held, B + 4);
+  EXPECT_EQ(st.slots_wasted, B - 4);
 }
 
 TEST(KVCacheManager, AllocateFailureChangesNothing) {
   KVCacheManager kv(3);
   std::vector<BlockCopy> copies;
-  ASSERT_TRUE(kv.allocate(1, 32, {}, &copies));
-  EXPECT_FALSE(kv.allocate(2, 40, {}, &copies));
+  ASSERT_TRUE(kv.allocate(1, 2 * B, {}, &copies));
+  EXPECT_FALSE(kv.allocate(2, 2 * B + B / 2, {}, &copies));
   EXPECT_FALSE(kv.has(2));
   EXPECT_EQ(kv.num_free_blocks(), 1);
-  EXPECT_FALSE(kv.allocate(1, 49, {}, &copies));
-  EXPECT_EQ(kv.num_tokens(1), 32);
-  EXPECT_TRUE(kv.allocate(1, 48, {}, &copies));
+  EXPECT_FALSE(kv.allocate(1, 3 * B + 1, {}, &copies));
+  EXPECT_EQ(kv.num_tokens(1), 2 * B);
+  EXPECT_TRUE(kv.allocate(1, 3 * B, {}, &copies));
   EXPECT_EQ(kv.num_free_blocks(), 0);
 }
 
 TEST(KVCacheManager, PrefixSharingFullBlocksOnly) {
   KVCacheManager kv(16);
   std::vector<BlockCopy> copies;
-  auto prompt = seq_tokens(40, 100);  // 2 full blocks + 8
-  ASSERT_TRUE(kv.allocate(1, 40, {}, &copies));
-  kv.cache_computed(1, prompt.data(), 40);
+  const int n = 2 * B + B / 2;  // 2 full blocks + half a block
+  auto prompt = seq_tokens(n, 100);
+  ASSERT_TRUE(kv.allocate(1, n, {}, &copies));
+  kv.cache_computed(1, prompt.data(), n);
   std::vector<BlockId> hits;
-  EXPECT_EQ(kv.find_cached_prefix(prompt.data(), 39, &hits), 32);
+  EXPECT_EQ(kv.find_cached_prefix(prompt.data(), n - 1, &hits), 2 * B);
   ASSERT_EQ(hits.size(), 2u);
   EXPECT_EQ(hits[0], kv.block_table(1)[0]);
-  ASSERT_TRUE(kv.allocate(2, 40, hits, &copies));
+  ASSERT_TRUE(kv.allocate(2, n, hits, &copies));
   EXPECT_EQ(kv.block_table(2)[0], kv.block_table(1)[0]);
   EXPECT_EQ(kv.block_table(2)[1], kv.block_table(1)[1]);
   EXPECT_NE(kv.block_table(2)[2], kv.block_table(1)[2]);
@@ -98,8 +101,8 @@ TEST(KVCacheManager, PrefixSharingFullBlocksOnly) {
   EXPECT_EQ(kv.stats().pool.used, 4);
   // A different second block shares only the first.
   auto other = prompt;
-  other[20] = 7;
-  EXPECT_EQ(kv.find_cached_prefix(other.data(), 40, &hits), 16);
+  other[B + 4] = 7;
+  EXPECT_EQ(kv.find_cached_prefix(other.data(), n, &hits), B);
   kv.free(1);
   kv.free(2);
   EXPECT_EQ(kv.num_free_blocks(), 16);
@@ -109,61 +112,91 @@ TEST(KVCacheManager, PrefixSharingFullBlocksOnly) {
 TEST(KVCacheManager, CachedBlocksSurviveFreeUntilEvicted) {
   KVCacheManager kv(4);
   std::vector<BlockCopy> copies;
-  auto prompt = seq_tokens(32, 5);
-  ASSERT_TRUE(kv.allocate(1, 32, {}, &copies));
-  kv.cache_computed(1, prompt.data(), 32);
+  auto prompt = seq_tokens(2 * B, 5);
+  ASSERT_TRUE(kv.allocate(1, 2 * B, {}, &copies));
+  kv.cache_computed(1, prompt.data(), 2 * B);
   kv.free(1);
   EXPECT_EQ(kv.stats().pool.cached, 2);
   std::vector<BlockId> hits;
-  EXPECT_EQ(kv.find_cached_prefix(prompt.data(), 32, &hits), 32);
+  EXPECT_EQ(kv.find_cached_prefix(prompt.data(), 2 * B, &hits), 2 * B);
   // Reusing cached free blocks counts against the free pool: 2 hits + 3 new > 4 free.
-  EXPECT_FALSE(kv.allocate(2, 80, hits, &copies));
-  ASSERT_TRUE(kv.allocate(2, 64, hits, &copies));
+  EXPECT_FALSE(kv.allocate(2, 5 * B, hits, &copies));
+  ASSERT_TRUE(kv.allocate(2, 4 * B, hits, &copies));
   EXPECT_EQ(kv.num_free_blocks(), 0);
   kv.free(2);
   // Filling the pool with unrelated sequences evicts the cache (LRU).
-  ASSERT_TRUE(kv.allocate(3, 64, {}, &copies));
+  ASSERT_TRUE(kv.allocate(3, 4 * B, {}, &copies));
   EXPECT_EQ(kv.stats().pool.cached, 0);
   EXPECT_GE(kv.stats().pool.evictions, 2u);
-  EXPECT_EQ(kv.find_cached_prefix(prompt.data(), 32, &hits), 0);
+  EXPECT_EQ(kv.find_cached_prefix(prompt.data(), 2 * B, &hits), 0);
 }
 
 TEST(KVCacheManager, EvictionIsLeastRecentlyUsedFirst) {
   KVCacheManager kv(4);
   std::vector<BlockCopy> copies;
-  auto a = seq_tokens(16, 1000), b = seq_tokens(16, 2000);
-  ASSERT_TRUE(kv.allocate(1, 16, {}, &copies));
-  kv.cache_computed(1, a.data(), 16);
-  ASSERT_TRUE(kv.allocate(2, 16, {}, &copies));
-  kv.cache_computed(2, b.data(), 16);
+  auto a = seq_tokens(B, 1000), b = seq_tokens(B, 2000);
+  ASSERT_TRUE(kv.allocate(1, B, {}, &copies));
+  kv.cache_computed(1, a.data(), B);
+  ASSERT_TRUE(kv.allocate(2, B, {}, &copies));
+  kv.cache_computed(2, b.data(), B);
   kv.free(1);  // a freed first: least recently used
   kv.free(2);
-  ASSERT_TRUE(kv.allocate(3, 48, {}, &copies));  // 2 never-cached blocks + 1 eviction
+  ASSERT_TRUE(kv.allocate(3, 3 * B, {}, &copies));  // 2 never-cached blocks + 1 eviction
   std::vector<BlockId> hits;
-  EXPECT_EQ(kv.find_cached_prefix(a.data(), 16, &hits), 0);
-  EXPECT_EQ(kv.find_cached_prefix(b.data(), 16, &hits), 16);
+  EXPECT_EQ(kv.find_cached_prefix(a.data(), B, &hits), 0);
+  EXPECT_EQ(kv.find_cached_prefix(b.data(), B, &hits), B);
 }
 
 TEST(KVCacheManager, ForkSharesAndCopiesOnWrite) {
   KVCacheManager kv(8);
   std::vector<BlockCopy> copies;
-  ASSERT_TRUE(kv.allocate(1, 20, {}, &copies));
+  ASSERT_TRUE(kv.allocate(1, B + 4, {}, &copies));
   kv.fork(1, 2);
   EXPECT_EQ(kv.block_table(1), kv.block_table(2));
   EXPECT_EQ(kv.stats().pool.used, 2);
   BlockId shared_tail = kv.block_table(1)[1];
-  ASSERT_TRUE(kv.allocate(2, 21, {}, &copies));  // writes into the shared partial block
+  ASSERT_TRUE(kv.allocate(2, B + 5, {}, &copies));  // writes into the shared partial block
   ASSERT_EQ(copies.size(), 1u);
   EXPECT_EQ(copies[0].src, shared_tail);
   EXPECT_EQ(copies[0].dst, kv.block_table(2)[1]);
   EXPECT_NE(kv.block_table(2)[1], shared_tail);
   EXPECT_EQ(kv.block_table(2)[0], kv.block_table(1)[0]);  // full block stays shared
   copies.clear();
-  ASSERT_TRUE(kv.allocate(1, 21, {}, &copies));  // now private again: no copy
+  ASSERT_TRUE(kv.allocate(1, B + 5, {}, &copies));  // now private again: no copy
   EXPECT_TRUE(copies.empty());
   kv.free(1);
   kv.free(2);
   EXPECT_EQ(kv.num_free_blocks(), 8);
+}
+
+// Waste is counted over physical blocks: a block shared by a fork or a prefix hit counts once,
+// and only the unfilled tails of held blocks are waste.
+TEST(KVCacheManager, WasteCountsPhysicalBlocksOnce) {
+  KVCacheManager kv(8);
+  std::vector<BlockCopy> copies;
+  auto prompt = seq_tokens(B + 4, 1);
+  ASSERT_TRUE(kv.allocate(1, B + 4, {}, &copies));
+  kv.cache_computed(1, prompt.data(), B + 4);
+  kv.fork(1, 2);  // shares both blocks, the partial tail too
+  CacheStats st = kv.stats();
+  EXPECT_EQ(st.pool.used, 2);
+  EXPECT_EQ(st.tokens_held, B + 4);
+  EXPECT_EQ(st.slots_wasted, B - 4);
+  EXPECT_DOUBLE_EQ(st.waste_fraction, (B - 4) / (2.0 * B));
+  // A third sequence hits the first block and adds its own tail of 2 tokens.
+  std::vector<BlockId> hits;
+  ASSERT_EQ(kv.find_cached_prefix(prompt.data(), B + 1, &hits), B);
+  ASSERT_TRUE(kv.allocate(3, B + 2, hits, &copies));
+  st = kv.stats();
+  EXPECT_EQ(st.pool.used, 3);
+  EXPECT_EQ(st.tokens_held, B + 4 + 2);
+  EXPECT_EQ(st.slots_wasted, 3 * B - (B + 6));
+  kv.free(1);
+  kv.free(2);
+  kv.free(3);
+  st = kv.stats();
+  EXPECT_EQ(st.slots_wasted, 0);
+  EXPECT_EQ(st.waste_fraction, 0);
 }
 
 // 1,000 random requests: prompts from a few shared prefixes, random growth, random cancellation
@@ -235,9 +268,9 @@ TEST(KVStorage, WriteReadCopyAndPagedAttention) {
   KVShape shape{2, 4, 2, 4};
   KVStorage kv(shape);
   EXPECT_EQ(shape.bytes(), 2ull * 2 * 4 * kBlockSize * 8 * 2);
-  // Sequence of 20 tokens in blocks {3, 1}; a contiguous copy for the naive reference.
+  // Sequence of B + 4 tokens in blocks {3, 1}; a contiguous copy for the naive reference.
   std::vector<BlockId> table{3, 1};
-  const int n_ctx = 20, row = 8, n_head = 4, head_dim = 4;
+  const int n_ctx = B + 4, row = 8, n_head = 4, head_dim = 4;
   std::vector<float> ks(n_ctx * row), vs(n_ctx * row);  // (n_ctx, n_kv_head*head_dim)
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> u(-1, 1);

@@ -3,6 +3,7 @@
 // prints one row per type.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "quantize/imatrix.h"
@@ -10,6 +11,10 @@
 
 namespace hearth::quantize {
 namespace {
+
+std::string str_fmt(const char* fmt) {
+  return std::string("out-") + fmt + ".gguf";
+}
 
 using namespace hearth::quantize::testing;
 using hearth::testing::run_hearth;
@@ -67,6 +72,36 @@ TEST(QuantizeCli, MismatchedImatrixLeavesNoFile) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("blk.0.attn_q.weight has 100 values"), std::string::npos) << r.err;
   EXPECT_EQ(tmp.n_files(), 1u);  // bad.dat only: no output, no temporary file
+}
+
+// The same statistics as a .dat and as a GGUF imatrix give the same quantized tensors.
+TEST(QuantizeCli, GgufAndDatImatrixQuantizeTheSame) {
+  HEARTH_REQUIRE_TESTDATA();
+  TempDir tmp;
+  gguf::File model = open_or_die(model_path("f16"));
+  Imatrix m;  // values exact in float and counts 1: both formats decode to the same weights
+  for (const gguf::TensorInfo& t : model.tensors()) {
+    if (t.name.rfind("blk.", 0) != 0 || t.n_dims != 2) continue;
+    std::vector<double> v(static_cast<size_t>(t.ne[0]));
+    for (size_t j = 0; j < v.size(); ++j) v[j] = 0.25 + 0.5 * static_cast<double>((j * 7) % 13);
+    m.entries[t.name] = {std::move(v), 1, 1};
+  }
+  ASSERT_TRUE(write_imatrix(m, tmp.path("m.dat")).ok());
+  ASSERT_TRUE(write_imatrix(m, tmp.path("m.gguf")).ok());
+  for (const char* fmt : {"dat", "gguf"}) {
+    auto r = run_hearth("quantize " + q(model_path("f16")) + " " + q(tmp.path(str_fmt(fmt))) +
+                        " Q4_K_M -t 2 --imatrix " + q(tmp.path(std::string("m.") + fmt)));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("42 weighted by the imatrix"), std::string::npos) << r.err;
+  }
+  gguf::File a = open_or_die(tmp.path(str_fmt("dat"))), b = open_or_die(tmp.path(str_fmt("gguf")));
+  ASSERT_EQ(a.tensors().size(), b.tensors().size());
+  for (size_t i = 0; i < a.tensors().size(); ++i) {
+    const gguf::TensorInfo &ta = a.tensors()[i], &tb = b.tensors()[i];
+    ASSERT_EQ(ta.name, tb.name);
+    ASSERT_EQ(ta.n_bytes, tb.n_bytes);
+    EXPECT_EQ(0, std::memcmp(ta.data, tb.data, ta.n_bytes)) << ta.name;
+  }
 }
 
 TEST(QuantizeCli, RequantizingWarnsAndWorks) {

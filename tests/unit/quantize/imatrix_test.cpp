@@ -40,6 +40,52 @@ TEST(Imatrix, DatRoundTrip) {
   EXPECT_TRUE(back->weights_for("blk.9.attn_q.weight").empty());
 }
 
+TEST(Imatrix, GgufRoundTrip) {
+  TempDir tmp;
+  Imatrix m;
+  m.chunks = 5;
+  m.chunk_size = 256;
+  m.dataset = "calib.txt";
+  m.entries["blk.0.attn_q.weight"] = {{1.0, 4.0, 9.0, 0.5}, 8, 3};
+  m.entries["blk.1.ffn_down.weight"] = {{2.0, 0.0, 6.0}, 2, 1};
+  const std::string path = tmp.path("m.gguf");
+  ASSERT_TRUE(write_imatrix(m, path).ok());  // .gguf: the GGUF format
+  gguf::File f = open_or_die(path);
+  EXPECT_EQ(f.get_string_or("general.type", ""), "imatrix");
+  EXPECT_EQ(f.get_int_or("imatrix.chunk_count", 0), 5);
+  EXPECT_EQ(f.get_int_or("imatrix.chunk_size", 0), 256);
+  ASSERT_EQ(f.tensors().size(), 4u);
+  const gguf::TensorInfo* sums = f.find_tensor("blk.0.attn_q.weight.in_sum2");
+  const gguf::TensorInfo* counts = f.find_tensor("blk.0.attn_q.weight.counts");
+  ASSERT_TRUE(sums && counts);
+  EXPECT_EQ(sums->ne[0], 4);
+  EXPECT_EQ(sums->ne[1], 1);
+  EXPECT_EQ(reinterpret_cast<const float*>(counts->data)[0], 8.0f);
+  EXPECT_EQ(reinterpret_cast<const float*>(sums->data)[2], 9.0f);  // sums, not means
+
+  auto back = read_imatrix(path);  // told apart by the magic
+  ASSERT_TRUE(back.ok()) << back.status().to_string();
+  EXPECT_EQ(back->chunks, 5);
+  EXPECT_EQ(back->chunk_size, 256);
+  EXPECT_EQ(back->dataset, "calib.txt");
+  ASSERT_EQ(back->entries.size(), 2u);
+  for (const auto& [name, e] : m.entries) EXPECT_EQ(back->weights_for(name), m.weights_for(name));
+  // Written again, the same bytes; and the legacy reader still answers for .dat files.
+  ASSERT_TRUE(write_imatrix(*back, tmp.path("again.gguf")).ok());
+  EXPECT_EQ(slurp(path), slurp(tmp.path("again.gguf")));
+  ASSERT_TRUE(write_imatrix(m, tmp.path("m.dat")).ok());
+  auto dat = read_imatrix(tmp.path("m.dat"));
+  ASSERT_TRUE(dat.ok()) << dat.status().to_string();
+  EXPECT_EQ(dat->entries.size(), 2u);
+}
+
+TEST(Imatrix, GgufThatIsNotAnImatrixIsAClearError) {
+  HEARTH_REQUIRE_TESTDATA();
+  auto r = read_imatrix(model_path("Q8_0"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("not an imatrix"), std::string::npos) << r.status().message();
+}
+
 TEST(Imatrix, BadFilesAreClearErrors) {
   TempDir tmp;
   auto missing = read_imatrix_dat(tmp.path("none.dat"));
@@ -78,7 +124,20 @@ TEST(Imatrix, BrownImatrixLowersWeightedError) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto m = read_imatrix_dat(dat);
   ASSERT_TRUE(m.ok()) << m.status().to_string();
-  EXPECT_EQ(m->entries.size(), 6u * 7u);  // q, k, v, output, gate, up, down per layer
+  EXPECT_EQ(m->entries.size(), 6u * 7u);
+  {  // the same run written as GGUF holds the same statistics
+    const std::string gg = tmp.path("brown.gguf");
+    auto rg = hearth::testing::run_hearth("imatrix -m '" + model_path("f32") + "' -f '" +
+                                          hearth::testing::testdata_path("brown-val.txt") +
+                                          "' -o '" + gg + "' -c 64 --chunks 2 -t 1");
+    ASSERT_EQ(rg.exit_code, 0) << rg.err;
+    auto g = read_imatrix(gg);
+    ASSERT_TRUE(g.ok()) << g.status().to_string();
+    EXPECT_EQ(g->entries.size(), 42u);
+    EXPECT_EQ(g->chunks, 2);
+    EXPECT_EQ(g->chunk_size, 64);
+    EXPECT_EQ(g->weights_for("blk.0.ffn_down.weight").size(), 768u);
+  }  // q, k, v, output, gate, up, down per layer
   EXPECT_EQ(m->weights_for("blk.0.ffn_down.weight").size(), 768u);
   EXPECT_EQ(m->weights_for("blk.3.attn_q.weight").size(), 256u);
   gguf::File f32 = open_or_die(model_path("f32"));

@@ -82,8 +82,12 @@ TEST(ServeCli, PrefixCacheHitGivesTheSameText) {
       ASSERT_EQ(r->status, 200) << r->body;
       texts.push_back(json::parse(r->body)["choices"][0]["text"].get<std::string>());
       const double hits = metric(c, "hearth_prefix_cache_hit_tokens_total");
-      if (i == 0 || !cache) EXPECT_EQ(hits, 0) << "request " << i;
-      if (i == 1 && cache) EXPECT_GE(hits, 96) << "the second request shares 100+ tokens";
+      if (i == 0 || !cache) {
+        EXPECT_EQ(hits, 0) << "request " << i;
+      }
+      if (i == 1 && cache) {
+        EXPECT_GE(hits, 96) << "the second request shares 100+ tokens";
+      }
     }
     kill(s.pid, SIGTERM);
     int status = 0;
@@ -120,6 +124,13 @@ TEST(ServeCli, BenchServeMeasuresAServer) {
     EXPECT_GT(L["gen_tokens_per_s"].get<double>(), 0);
     EXPECT_GT(L["ttft_p50_ms"].get<double>(), 0);
     EXPECT_GE(L["ttft_p99_ms"].get<double>(), L["ttft_p50_ms"].get<double>());
+    // The full-decode window lies inside the level and counts tokens after the first ones.
+    EXPECT_GE(L["decode_window_s"].get<double>(), 0);
+    EXPECT_LE(L["decode_window_s"].get<double>(), L["wall_s"].get<double>());
+    EXPECT_LE(L["decode_tokens"].get<int>(), 4 * n);
+    if (i == 0) {  // one client: always in its decode window
+      EXPECT_GT(L["decode_tokens_per_s"].get<double>(), 0);
+    }
   }
   CommandResult bad = run_hearth("bench serve --url " + url + " --concurrency 1,x");
   EXPECT_NE(bad.exit_code, 0);

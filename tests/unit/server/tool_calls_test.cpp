@@ -180,6 +180,97 @@ TEST(ToolCalls, ThinkSplitsReasoning) {
   EXPECT_EQ(parse_chat_output(text, off).content, text);
 }
 
+// What the streamer must send: the differences between full parses of every prefix (what a
+// streamer re-parsing the whole text at each token sends), as "kind|index|text" lines.
+std::vector<std::string> reference_deltas(const std::string& text, const OutputOptions& opt,
+                                          const std::vector<size_t>& cuts) {
+  std::vector<std::string> out;
+  size_t content = 0, reasoning = 0;
+  std::vector<size_t> args;  // (calls started) argument bytes sent
+  auto diff = [&](const ParsedOutput& now) {
+    if (now.reasoning.size() > reasoning)
+      out.push_back("r||" + now.reasoning.substr(reasoning)), reasoning = now.reasoning.size();
+    if (now.content.size() > content)
+      out.push_back("c||" + now.content.substr(content)), content = now.content.size();
+    for (size_t i = 0; i < now.tool_calls.size(); ++i) {
+      if (i >= args.size()) {
+        if (!now.tool_calls[i].name_complete) break;
+        args.push_back(0);
+        out.push_back("n|" + std::to_string(i) + "|" + now.tool_calls[i].name);
+      }
+      const std::string& a = now.tool_calls[i].arguments;
+      if (a.size() > args[i])
+        out.push_back("a|" + std::to_string(i) + "|" + a.substr(args[i])), args[i] = a.size();
+    }
+  };
+  for (size_t cut : cuts) diff(parse_partial_chat_output(text.substr(0, cut), opt));
+  diff(parse_chat_output(text, opt));
+  return out;
+}
+
+std::vector<std::string> streamed_deltas(const std::string& text, const OutputOptions& opt,
+                                         const std::vector<size_t>& cuts) {
+  ChatOutputStreamer s(opt);
+  std::vector<std::string> out;
+  auto take = [&](const std::vector<ChatDelta>& ds) {
+    for (const ChatDelta& d : ds) {
+      if (!d.reasoning.empty()) out.push_back("r||" + d.reasoning);
+      if (!d.content.empty()) out.push_back("c||" + d.content);
+      if (!d.tool_id.empty())
+        out.push_back("n|" + std::to_string(d.tool_index) + "|" + d.tool_name);
+      if (!d.arguments.empty())
+        out.push_back("a|" + std::to_string(d.tool_index) + "|" + d.arguments);
+    }
+  };
+  size_t prev = 0;
+  for (size_t cut : cuts) take(s.feed(text.substr(prev, cut - prev))), prev = cut;
+  take(s.finish());
+  return out;
+}
+
+// A long output (thousands of pieces: reasoning, content with near-markers, calls of every
+// format, a call with long arguments, an invalid marker) streamed in random pieces gives exactly
+// the deltas of re-parsing the whole text at every piece.
+TEST(ToolCalls, LongStreamGivesTheDeltasOfFullReparses) {
+  std::string body;
+  for (int i = 0; i < 40; ++i) body += "word " + std::to_string(i) + " <tool and [TOOL <|python ";
+  std::string long_args = "{\"text\": \"";
+  for (int i = 0; i < 60; ++i) long_args += "line " + std::to_string(i) + " \\\"quoted\\\" {x} ";
+  long_args += "\", \"n\": [1, 2, {\"k\": null}]}";
+  const std::string hermes =
+      "<tool_call>\n{\"name\": \"write\", \"arguments\": " + long_args + "}\n</tool_call>\n";
+  const std::vector<std::pair<std::string, OutputOptions>> cases = {
+      {"<think>\n" + body + "\n</think>\n\n" + body + hermes + body + hermes + "done", kTools},
+      {body +
+           "[TOOL_CALLS][{\"name\": \"a\", \"arguments\": {\"x\": 1}}, {\"name\": \"b\", "
+           "\"arguments\": " +
+           long_args + "}] " + body,
+       kTools},
+      {body +
+           "<|python_tag|>{\"name\": \"f\", \"parameters\": {}}; {\"name\": \"g\", "
+           "\"parameters\": " +
+           long_args + "} tail " + body,
+       kTools},
+      {body + hermes + "<tool_call>not json " + body + hermes, kTools},
+      {"{\"name\": \"f\", \"parameters\": " + long_args + "}" + body + hermes, kTools},
+      {body + " " + body, OutputOptions{true, true, true}},  // starts inside <think>, no close
+      {"<think>" + body + "</think>" + body + "<think>x</think>", OutputOptions{}},
+  };
+  uint64_t rng = 12345;
+  for (const auto& [text, opt] : cases) {
+    for (int round = 0; round < 2; ++round) {
+      std::vector<size_t> cuts;  // (n_pieces) piece ends, pieces of 1..6 bytes (1 in round 0)
+      for (size_t at = 0; at < text.size();) {
+        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+        at = std::min(text.size(), at + (round == 0 ? 1 : 1 + (rng >> 33) % 6));
+        cuts.push_back(at);
+      }
+      EXPECT_EQ(streamed_deltas(text, opt, cuts), reference_deltas(text, opt, cuts))
+          << "round " << round << " text " << text.substr(0, 80);
+    }
+  }
+}
+
 TEST(ToolCalls, TruncatedCallBecomesContent) {
   std::string text = "<tool_call>{\"name\": \"f\", \"arguments\": {\"a\": ";
   ParsedOutput p = parse_chat_output(text, kTools);

@@ -74,6 +74,17 @@ TEST(ToolChoice, RequiredGrammarAcceptsExactlyToolCallsInTheTemplateFormat) {
   EXPECT_TRUE(accepts(*mistral, "[TOOL_CALLS][{\"name\": \"get_time\", \"arguments\": {}}]"));
 }
 
+// The arguments' properties follow the tool's schema order (the request is parsed in order).
+TEST(ToolChoice, ArgumentsFollowTheSchemaPropertyOrder) {
+  ojson tools = ojson::parse(R"([{"type": "function", "function": {"name": "book", "parameters":
+    {"type": "object", "properties": {"to": {"type": "string"}, "from": {"type": "string"}},
+     "required": ["to", "from"], "additionalProperties": false}}}])");
+  auto g = tool_choice_grammar(ToolChoice{ToolChoice::kRequired, ""}, tools, ToolStyle::kLlama3);
+  ASSERT_TRUE(g.ok()) << g.status().message();
+  EXPECT_TRUE(accepts(*g, R"({"name": "book", "parameters": {"to": "Oslo", "from": "Rome"}})"));
+  EXPECT_FALSE(accepts(*g, R"({"name": "book", "parameters": {"from": "Rome", "to": "Oslo"}})"));
+}
+
 TEST(ToolChoice, AutoHasNoGrammarAndUnsupportedSchemasFailClosed) {
   auto none = tool_choice_grammar(ToolChoice{ToolChoice::kAuto, ""}, kTools, ToolStyle::kHermes);
   ASSERT_TRUE(none.ok());
