@@ -12,6 +12,7 @@
 #include "core/fp16.h"
 #include "kernels/bandwidth.h"
 #include "kernels/kernels.h"
+#include "kernels/repack.h"
 #include "quant/type_traits.h"
 
 namespace {
@@ -44,7 +45,7 @@ struct Model {
   size_t total_bytes = 0;
 };
 
-Model make_model(GgmlType type) {
+Model make_model(GgmlType type, bool repack = false) {
   const auto& tt = hearth::quant::type_traits(type);
   const uint16_t scale = hearth::float_to_fp16(0.01f);
   size_t scale_off = 0;  // where d sits in a block: K-quants with d last are set separately
@@ -65,6 +66,9 @@ Model make_model(GgmlType type) {
     }
     m.mats.push_back(
         Matrix{static_cast<uint32_t>(type), buf.get(), s.rows, s.cols, row_bytes, nullptr});
+    if (repack) {  // the loader's layout; the GGUF rows stay allocated here but are not read
+      m.mats.back().repacked = hearth::kernels::repack_matrix(m.mats.back());
+    }
     m.total_bytes += n;
     m.bytes.push_back(std::move(buf));
   }
@@ -75,7 +79,7 @@ void token_matmuls(benchmark::State& state, GgmlType type) {
   ThreadPool pool(static_cast<int>(state.range(0)));  // threads
   const Isa isa = hearth::kernels::detected_isa();
   hearth::kernels::set_active_isa(isa);
-  const Model model = make_model(type);
+  const Model model = make_model(type, state.range(1) != 0);
   std::vector<float> x(5632, 0.1f), y(32000);  // (max cols), (max rows)
   for (const Matrix& w : model.mats) hearth::kernels::matmul(pool, w, x.data(), 1, y.data());
   for (auto _ : state) {
@@ -128,19 +132,25 @@ BENCHMARK_CAPTURE(token_matmuls, Q4_0, GgmlType::kQ4_0)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->MinTime(2.0)
-    ->Arg(1)
-    ->Arg(2);
+    ->ArgsProduct({{1, 2}, {1, 0}})
+    ->ArgNames({"threads", "repacked"});
 BENCHMARK_CAPTURE(token_matmuls, Q4_K, GgmlType::kQ4_K)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->MinTime(2.0)
-    ->Arg(1)
-    ->Arg(2);
+    ->ArgsProduct({{1, 2}, {1, 0}})
+    ->ArgNames({"threads", "repacked"});
+BENCHMARK_CAPTURE(token_matmuls, Q6_K, GgmlType::kQ6_K)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(2.0)
+    ->ArgsProduct({{1, 2}, {1, 0}})
+    ->ArgNames({"threads", "repacked"});
 BENCHMARK_CAPTURE(token_matmuls, Q8_0, GgmlType::kQ8_0)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->MinTime(2.0)
-    ->Arg(1)
-    ->Arg(2);
+    ->ArgsProduct({{1, 2}, {1, 0}})
+    ->ArgNames({"threads", "repacked"});
 
 }  // namespace

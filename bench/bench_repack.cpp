@@ -23,6 +23,10 @@ ThreadPool& pool2() {
   static ThreadPool p(2);
   return p;
 }
+ThreadPool& pool1() {
+  static ThreadPool p(1);
+  return p;
+}
 
 size_t scale_offset(GgmlType type) {  // the fp16 d of one block
   return type == GgmlType::kQ6_K ? 208 : 0;
@@ -68,6 +72,40 @@ void gemm_repacked(benchmark::State& state, GgmlType type, Isa isa) {
   state.counters["GB/s"] =
       benchmark::Counter(1e-9 * state.iterations() * w.bytes.size(), benchmark::Counter::kIsRate);
 }
+
+// The one-token kernel's compute ceiling: ~1M weights (L2-resident), one thread, GB/s of
+// weights per CPU second; state.range(0): 1 = repacked layout, 0 = GGUF rows; range(1): cols.
+void gemv_l2_repacked(benchmark::State& state, GgmlType type, Isa isa) {
+  if (static_cast<int>(isa) > static_cast<int>(hearth::kernels::detected_isa())) {
+    state.SkipWithError("ISA not supported by this CPU");
+    return;
+  }
+  hearth::kernels::set_active_isa(isa);
+  const int64_t cols = state.range(1), rows = (512 * 2048) / cols / 16 * 16;
+  PackedMatrix w(type, rows, cols, state.range(0) != 0);
+  std::vector<float> x(cols), y(rows);  // (cols), (rows)
+  for (size_t i = 0; i < x.size(); ++i) x[i] = 0.01f * static_cast<float>(i % 97) - 0.4f;
+  for (auto _ : state) {
+    hearth::kernels::matmul(pool1(), w.m, x.data(), 1, y.data());
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.counters["GB/s"] =
+      benchmark::Counter(1e-9 * state.iterations() * w.bytes.size(), benchmark::Counter::kIsRate);
+}
+
+#define HEARTH_GEMV_L2(T, ISA)                                                \
+  BENCHMARK_CAPTURE(gemv_l2_repacked, T##_##ISA, GgmlType::k##T, Isa::k##ISA) \
+      ->ArgsProduct({{1, 0}, {2048, 5632}})                                   \
+      ->ArgNames({"repacked", "cols"})
+
+HEARTH_GEMV_L2(Q4_0, Avx512);
+HEARTH_GEMV_L2(Q4_K, Avx512);
+HEARTH_GEMV_L2(Q8_0, Avx512);
+HEARTH_GEMV_L2(Q6_K, Avx512);
+HEARTH_GEMV_L2(Q4_0, Avx2);
+HEARTH_GEMV_L2(Q4_K, Avx2);
+HEARTH_GEMV_L2(Q8_0, Avx2);
+HEARTH_GEMV_L2(Q6_K, Avx2);
 
 #define HEARTH_REPACKED_GEMM(T, ISA)                                       \
   BENCHMARK_CAPTURE(gemm_repacked, T##_##ISA, GgmlType::k##T, Isa::k##ISA) \

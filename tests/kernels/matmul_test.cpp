@@ -8,6 +8,7 @@
 #include "kernel_test_util.h"
 #include "kernels/kernels.h"
 #include "kernels/qdot.h"
+#include "kernels/repack.h"
 #include "quant/type_traits.h"
 
 namespace hearth::kernels {
@@ -102,6 +103,46 @@ TEST(Matmul, MultiMatchesOneByOne) {
       }
     }
   }
+}
+
+// A token's row of y must not depend on the other tokens of its matmul call (seeded sampling
+// gives the same text alone and inside a busy batch only then): every token of an n-token call
+// equals, bit for bit, the same token computed alone, on every ISA, in the GGUF-row layout
+// (groups of kDotNTokens plus single tails) and in the repacked one (tiles of 8, 4, 2, 1).
+TEST(Matmul, TokenRowsDoNotDependOnTheirBatch) {
+  testing::IsaGuard guard;
+  ThreadPool pool(2);
+  std::mt19937 rng(12);
+  const int64_t rows = 40, cols = 512;
+  std::vector<Isa> isas = testing::simd_isas_to_test();
+  isas.push_back(Isa::kScalar);
+  int repacked_checked = 0;
+  for (GgmlType type :
+       {GgmlType::kF16, GgmlType::kQ8_0, GgmlType::kQ4_0, GgmlType::kQ5_0, GgmlType::kIQ4_NL,
+        GgmlType::kQ4_K, GgmlType::kQ5_K, GgmlType::kQ6_K, GgmlType::kQ3_K}) {
+    std::vector<uint8_t> storage;
+    Matrix plain = random_matrix(type, rows, cols, rng, storage);
+    Matrix packed = plain;
+    packed.repacked = repack_matrix(plain);
+    repacked_checked += packed.repacked != nullptr;
+    const int64_t n_tokens = 15;  // 8 + 4 + 2 + 1 repacked tiles; 3 groups of 4 + 3 singles
+    const auto x = testing::random_floats(n_tokens * cols, rng);  // (n_tokens, cols)
+    for (const Matrix* m : {&plain, &packed}) {
+      if (m == &packed && packed.repacked == nullptr) continue;
+      for (Isa isa : isas) {
+        set_active_isa(isa);
+        std::vector<float> batch(n_tokens * rows, NAN), alone(rows, NAN);  // (n_tokens, rows)
+        matmul(pool, *m, x.data(), n_tokens, batch.data());
+        for (int64_t t = 0; t < n_tokens; ++t) {
+          matmul(pool, *m, x.data() + t * cols, 1, alone.data());
+          const std::vector<float> row(batch.begin() + t * rows, batch.begin() + (t + 1) * rows);
+          ASSERT_EQ(row, alone) << isa_name(isa) << " " << quant::type_traits(type).name
+                                << (m == &packed ? " repacked" : " GGUF rows") << " token " << t;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(repacked_checked, 4);  // Q8_0, Q4_0, Q4_K, Q6_K have a repacked layout
 }
 
 }  // namespace

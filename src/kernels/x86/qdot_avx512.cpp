@@ -20,7 +20,6 @@ namespace {
 #include "kernels/x86/quantize_x86.inc"
 #include "kernels/x86/qdot_x86.inc"
 #include "kernels/x86/qdot_k_x86.inc"
-#include "kernels/x86/qdot_multi_x86.inc"
 // clang-format on
 
 #include "kernels/x86/qdot_table_x86.inc"

@@ -144,16 +144,11 @@ TEST_F(ModelForwardTest, GreedySameTextAloneAndInsideABusyBatch) {
 }
 
 // Seeded sampling needs bit-identical logits, i.e. a matmul whose rows do not depend on the
-// other rows of the call. The x86 Q8_0/K-quant matmul computes groups of 4 tokens with a
-// different summation order than single tokens (kernels/matmul.cpp, dot_n vs dot: ~1e-6
-// relative), which is enough to flip a seeded draw now and then; the scalar path has no such
-// grouping, so this runs on it and checks everything above the kernels (batch layout, paged
-// attention, copy-on-write, preemption, per-request RNG).
+// other rows of the call (tests/kernels/matmul_test.cpp checks that per ISA); this runs on the
+// default ISA and checks everything above the kernels too (batch layout, paged attention,
+// copy-on-write, preemption, per-request RNG).
 TEST_F(ModelForwardTest, SeededSameTextAloneAndInsideABusyBatch) {
-  const kernels::Isa before = kernels::active_isa();
-  kernels::set_active_isa(kernels::Isa::kScalar);
   expect_same_alone_and_busy(0.9f);
-  kernels::set_active_isa(before);
 }
 
 }  // namespace
