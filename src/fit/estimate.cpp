@@ -88,15 +88,16 @@ double act_bytes_per_value(const std::vector<TensorDesc>& tensors) {
 
 // What hearth's CPU forward pass (model/blocks.cpp, Model::forward_batch) holds at its peak, the
 // feed-forward of one layer: the residual stream, the normed input and the sublayer output
-// (n_tok, n_embd) + RoPE angles (n_tok, head_dim) + the larger of attention's q, k, v and output
-// (n_tok, 2 q_dim + 2 kv_dim) and the feed-forward's gate and up (n_tok, 2 n_ff), f32; attention
+// (n_tok, n_embd) + RoPE angles (n_tok, head_dim) + attention's q, k, v and output
+// (n_tok, 2 q_dim + 2 kv_dim) + the feed-forward's gate and up (n_tok, 2 n_ff), f32 (all of them
+// are per-thread buffers that persist across layers and passes, blocks.cpp scratch()); attention
 // itself is an online softmax over 64-position tiles (no (n_head, n_tok, n_ctx) score matrix).
 void add_cpu_compute_items(const ModelSpec& spec, const FitOptions& o, MemoryEstimate* m) {
   const ModelShape& s = spec.shape;
   const uint64_t n_tok = tokens_per_pass(o);
   const uint64_t ff = static_cast<uint64_t>(s.fused_gate_up ? 2 * s.n_ff : s.n_ff);
   const uint64_t attn = 2 * s.q_dim() + 2 * s.kv_dim();
-  const uint64_t per_token_floats = 3 * s.n_embd + s.head_dim + std::max<uint64_t>(attn, 2 * ff);
+  const uint64_t per_token_floats = 3 * s.n_embd + s.head_dim + attn + 2 * ff;
   const uint64_t activations = 4 * n_tok * per_token_floats;
   // (n_parallel, n_vocab) logits as computed and as kept, plus the sampler's (id, logit) pairs.
   const uint64_t logits = 16 * static_cast<uint64_t>(s.n_vocab) * o.n_parallel;

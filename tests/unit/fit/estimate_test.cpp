@@ -143,8 +143,9 @@ TEST(Estimate, CpuChargesHearthsBuffersNotAScoreMatrix) {
   o.n_ctx = 8192;
   MemoryEstimate cpu = estimate_memory(spec, o);
   MemoryEstimate gpu = estimate_memory(spec, o, 512u << 20);
-  // hearth: 512 tokens x (3 x 2048 + 64 + max(2 x 2048 + 2 x 256, 2 x 5632)) f32 activations
-  EXPECT_EQ(cpu.compute_items[0].bytes, 4ull * 512 * (3 * 2048 + 64 + 2 * 5632));
+  // hearth: 512 tokens x (3 x 2048 + 64 + (2 x 2048 + 2 x 256) + 2 x 5632) f32 activations
+  EXPECT_EQ(cpu.compute_items[0].bytes,
+            4ull * 512 * (3 * 2048 + 64 + 2 * 2048 + 2 * 256 + 2 * 5632));
   // llama.cpp on a GPU: also the scores of one layer, 32 heads x 512 x 8192 f32
   bool has_scores = false;
   for (const auto& item : gpu.compute_items)
