@@ -49,7 +49,12 @@ struct V {
                               _mm256_madd_epi16(_mm256_maddubs_epi16(u, x), _mm256_set1_epi16(1)));
     }
   }
+  template <bool kWide>
+  static I dot4m(I acc, I u, const void* p) {
+    return dot4<kWide>(acc, u, bcast(p));
+  }
   static I madd16(I acc, I a, I b) { return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b)); }
+  static I madd16m(I acc, I a, const void* p) { return madd16(acc, a, bcast(p)); }
   static I u8(const uint8_t* p) {
     return _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
   }

@@ -41,7 +41,22 @@ struct V {
   static I dot4(I acc, I u, I x) {
     return _mm512_dpbusd_epi32(acc, u, x);
   }
+  // GCC 12 does not fold a broadcast load into vpdpbusd's {1to16} memory operand (clang does),
+  // so the instruction is written out: 8 of the ~21 vector uops per token and block otherwise.
+  template <bool kWide>
+  static I dot4m(I acc, I u, const void* p) {
+    __asm__("vpdpbusd %2%{1to16%}, %1, %0"
+            : "+v"(acc)
+            : "v"(u), "m"(*static_cast<const int32_t*>(p)));
+    return acc;
+  }
   static I madd16(I acc, I a, I b) { return _mm512_dpwssd_epi32(acc, a, b); }
+  static I madd16m(I acc, I a, const void* p) {
+    __asm__("vpdpwssd %2%{1to16%}, %1, %0"
+            : "+v"(acc)
+            : "v"(a), "m"(*static_cast<const int32_t*>(p)));
+    return acc;
+  }
   static I u8(const uint8_t* p) {
     return _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
   }
