@@ -233,8 +233,14 @@ void matmul_repacked_multi(ThreadPool& pool, int n_mats, const Matrix* const* ws
           fn(m.group(g), m.blocks, xa + t0 * act_bytes, act_bytes, n_tok, out);
           const int64_t r0 = g * kRepackRows;
           const int64_t nr = std::min<int64_t>(kRepackRows, rows - r0);
-          for (int t = 0; t < n_tok; ++t)
-            std::memcpy(y + (t0 + t) * rows + r0, out + t * kRepackRows, nr * sizeof(float));
+          if (nr == kRepackRows) {  // fixed size: inlined, not a libc call per 64 bytes
+            for (int t = 0; t < n_tok; ++t)
+              std::memcpy(y + (t0 + t) * rows + r0, out + t * kRepackRows,
+                          sizeof(float) * kRepackRows);
+          } else {
+            for (int t = 0; t < n_tok; ++t)
+              std::memcpy(y + (t0 + t) * rows + r0, out + t * kRepackRows, nr * sizeof(float));
+          }
         }
       }
     }

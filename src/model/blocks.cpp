@@ -1,5 +1,6 @@
 #include "model/blocks.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 
@@ -40,6 +41,23 @@ float* scratch(Slot slot, size_t n) {
   return b.data();
 }
 
+// fn(r0, r1) over row ranges [r0, r1) of [0, n_rows), in chunks of 16 rows taken from a shared
+// counter (other engineers' jobs share these cores, so no static split). Elementwise work per
+// row only: the result of a row does not depend on which thread ran it. A few rows run inline.
+template <typename Fn>
+void for_rows(ThreadPool& pool, const char* name, int64_t n_rows, const Fn& fn) {
+  constexpr int64_t kChunk = 16;
+  if (n_rows <= kChunk || pool.n_threads() == 1) {
+    fn(int64_t{0}, n_rows);
+    return;
+  }
+  std::atomic<int64_t> next{0};
+  pool.run_opportunistic(name, [&](int) {
+    for (int64_t r0 = next.fetch_add(kChunk); r0 < n_rows; r0 = next.fetch_add(kChunk))
+      fn(r0, std::min(n_rows, r0 + kChunk));
+  });
+}
+
 // Per-head RMS norm (qwen3) and RoPE of x (n_tokens, n_heads * head_dim), in place.
 void norm_and_rope(const LayerContext& ctx, const Weight& head_norm, int64_t n_heads, float* x) {
   const ModelConfig& c = ctx.config;
@@ -51,10 +69,12 @@ void norm_and_rope(const LayerContext& ctx, const Weight& head_norm, int64_t n_h
       std::copy(tmp.begin(), tmp.end(), x + r * c.head_dim_k);
     }
   }
-  for (int64_t t = 0; t < ctx.n_tokens; ++t) {
-    kernels::rope_apply(ctx.rope, ctx.rope_cos_sin + t * ctx.rope.n_dims, n_heads, c.head_dim_k,
-                        x + t * width);
-  }
+  for_rows(ctx.pool, "rope", ctx.n_tokens, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      kernels::rope_apply(ctx.rope, ctx.rope_cos_sin + t * ctx.rope.n_dims, n_heads, c.head_dim_k,
+                          x + t * width);
+    }
+  });
 }
 
 }  // namespace
@@ -83,10 +103,14 @@ void attention(const LayerContext& ctx, const float* xn, float* out) {
 
   fp16_t* k_arena = ctx.kv.k[ctx.layer];  // (n_slots, k_stride)
   fp16_t* v_arena = ctx.kv.v[ctx.layer];  // (n_slots, v_stride)
-  for (int64_t t = 0; t < n; ++t) {
-    kernels::f32_to_f16_row(k + t * c.k_dim(), c.k_dim(), k_arena + ctx.slots[t] * ctx.kv.k_stride);
-    kernels::f32_to_f16_row(v + t * c.v_dim(), c.v_dim(), v_arena + ctx.slots[t] * ctx.kv.v_stride);
-  }
+  for_rows(ctx.pool, "kv_store", n, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      kernels::f32_to_f16_row(k + t * c.k_dim(), c.k_dim(),
+                              k_arena + ctx.slots[t] * ctx.kv.k_stride);
+      kernels::f32_to_f16_row(v + t * c.v_dim(), c.v_dim(),
+                              v_arena + ctx.slots[t] * ctx.kv.v_stride);
+    }
+  });
 
   const int64_t group = c.n_head / c.n_head_kv;  // query heads per KV head
   const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim_k));
@@ -132,7 +156,9 @@ void swiglu_ffn(const LayerContext& ctx, const float* xn, float* out) {
   const kernels::Matrix* ws[2] = {&ctx.w.w_gate.m, &ctx.w.w_up.m};  // same input: one pass
   float* ys[2] = {gate, up};
   kernels::matmul_multi(ctx.pool, 2, ws, xn, n, ys);
-  kernels::silu_mul(gate, up, n * n_ff, gate);
+  for_rows(ctx.pool, "silu_mul", n, [&](int64_t t0, int64_t t1) {
+    kernels::silu_mul(gate + t0 * n_ff, up + t0 * n_ff, (t1 - t0) * n_ff, gate + t0 * n_ff);
+  });
   observe_matmul(ctx.w.w_down.m, gate, n);
   kernels::matmul(ctx.pool, ctx.w.w_down.m, gate, n, out);
 }
@@ -142,12 +168,20 @@ void pre_norm_block(const LayerContext& ctx, float* x) {
   const int64_t n = ctx.n_tokens;
   float* xn = scratch(kNormed, n * c.n_embd);  // (n_tokens, n_embd) normalized input
   float* out = scratch(kOut, n * c.n_embd);    // (n_tokens, n_embd) sublayer output
-  rms_norm_rows(x, ctx.w.attn_norm, c.rms_eps, n, c.n_embd, xn);
+  const int64_t e = c.n_embd;
+  for_rows(ctx.pool, "attn_norm", n, [&](int64_t t0, int64_t t1) {
+    rms_norm_rows(x + t0 * e, ctx.w.attn_norm, c.rms_eps, t1 - t0, e, xn + t0 * e);
+  });
   attention(ctx, xn, out);
-  kernels::add_inplace(x, out, n * c.n_embd);
-  rms_norm_rows(x, ctx.w.ffn_norm, c.rms_eps, n, c.n_embd, xn);
+  // residual add and the FFN norm in one pass over the rows
+  for_rows(ctx.pool, "residual_ffn_norm", n, [&](int64_t t0, int64_t t1) {
+    kernels::add_inplace(x + t0 * e, out + t0 * e, (t1 - t0) * e);
+    rms_norm_rows(x + t0 * e, ctx.w.ffn_norm, c.rms_eps, t1 - t0, e, xn + t0 * e);
+  });
   swiglu_ffn(ctx, xn, out);
-  kernels::add_inplace(x, out, n * c.n_embd);
+  for_rows(ctx.pool, "residual", n, [&](int64_t t0, int64_t t1) {
+    kernels::add_inplace(x + t0 * e, out + t0 * e, (t1 - t0) * e);
+  });
 }
 
 }  // namespace hearth::model
