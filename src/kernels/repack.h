@@ -74,7 +74,15 @@ void matmul_repacked_multi(ThreadPool& pool, int n_mats, const Matrix* const* ws
 
 // One kernel call: out (n_tok, 16) = the 16 rows of one group (blocks 16-row blocks at wg)
 // dotted with n_tok <= kRepackTokens activation rows (act + t * act_stride, in the activation
-// format of the type: Q8_0 rows as kernels/qdot.h describes, Q8_K blocks for the K-quants).
+// format of the type: Q8_K blocks for the K-quants; for Q8_0 / Q4_0 the Q8_0 rows of
+// kernels/qdot.h followed by the unsigned-weight corrections repack_q8_bias_bytes describes).
+// Bytes appended to a Q8_0 activation row of `blocks` blocks for the repacked kernels: int32
+// (-8 * bsum)[blocks] (Q4_0 nibbles are q + 8) then int32 (-128 * bsum)[blocks] (Q8_0 values
+// are read biased by +128), so a kernel starts each block's sum from one broadcast load.
+inline size_t repack_q8_bias_bytes(int64_t blocks) {
+  return static_cast<size_t>(blocks) * 8;
+}
+
 using RepackGemmFn = void (*)(const uint8_t* wg, int64_t blocks, const uint8_t* act,
                               size_t act_stride, int n_tok, float* out);
 struct RepackGemmTable {

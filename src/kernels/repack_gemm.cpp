@@ -134,6 +134,17 @@ RepackGemmTable make_scalar_table() {
   return t;
 }
 
+// The corrections of repack_q8_bias_bytes after the Q8_0 row of `blocks` blocks at row.
+void append_q8_bias(uint8_t* row, int64_t blocks) {
+  const ActQ8_0 a{row, blocks};
+  uint8_t* bias = row + blocks * (sizeof(BlockQ8_0) + 4 + 2);  // (2, blocks) int32
+  for (int64_t b = 0; b < blocks; ++b) {
+    const int32_t b4 = -8 * a.bsum(b), b8 = -128 * a.bsum(b);
+    std::memcpy(bias + 4 * b, &b4, 4);
+    std::memcpy(bias + 4 * (blocks + b), &b8, 4);
+  }
+}
+
 // Activations quantized once: (n_tokens, act_row_bytes), in a buffer reused across calls.
 const uint8_t* quantize_activations(ThreadPool& pool, ActType act, const float* x, int64_t n_tokens,
                                     int64_t cols, size_t row_bytes) {
@@ -143,12 +154,15 @@ const uint8_t* quantize_activations(ThreadPool& pool, ActType act, const float* 
   const QuantizeActFn quantize = qdot_table(active_isa()).quantize[static_cast<int>(act)];
   if (n_tokens == 1) {
     quantize(x, out, cols);
+    if (act == ActType::kQ8_0) append_q8_bias(out, cols / quant::kQK8_0);
     return out;
   }
   std::atomic<int64_t> next{0};  // tokens handed out one at a time
   pool.run_opportunistic("gemm_quantize_act", [&](int) {
-    for (int64_t t = next.fetch_add(1); t < n_tokens; t = next.fetch_add(1))
+    for (int64_t t = next.fetch_add(1); t < n_tokens; t = next.fetch_add(1)) {
       quantize(x + t * cols, out + t * row_bytes, cols);
+      if (act == ActType::kQ8_0) append_q8_bias(out + t * row_bytes, cols / quant::kQK8_0);
+    }
   });
   return out;
 }
@@ -201,7 +215,8 @@ void matmul_repacked_multi(ThreadPool& pool, int n_mats, const Matrix* const* ws
                            int64_t n_tokens, float* const* ys) {
   const ActType act = repacked_act_type(*ws[0]->repacked);
   const int64_t cols = ws[0]->cols;
-  const size_t act_bytes = act_row_bytes(act, cols);
+  size_t act_bytes = act_row_bytes(act, cols);  // one quantized activation row
+  if (act == ActType::kQ8_0) act_bytes += repack_q8_bias_bytes(cols / quant::kQK8_0);
   const uint8_t* xa = quantize_activations(pool, act, x, n_tokens, cols, act_bytes);
   const RepackGemmTable& table = repack_gemm_table(active_isa());
   // work items: runs of row groups of one matrix, numbered across all matrices (one parallel

@@ -54,7 +54,6 @@ struct V {
     return dot4<kWide>(acc, u, bcast(p));
   }
   static I madd16(I acc, I a, I b) { return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b)); }
-  static I madd16m(I acc, I a, const void* p) { return madd16(acc, a, bcast(p)); }
   static I u8(const uint8_t* p) {
     return _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
   }

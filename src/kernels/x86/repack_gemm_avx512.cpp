@@ -51,12 +51,6 @@ struct V {
     return acc;
   }
   static I madd16(I acc, I a, I b) { return _mm512_dpwssd_epi32(acc, a, b); }
-  static I madd16m(I acc, I a, const void* p) {
-    __asm__("vpdpwssd %2%{1to16%}, %1, %0"
-            : "+v"(acc)
-            : "v"(a), "m"(*static_cast<const int32_t*>(p)));
-    return acc;
-  }
   static I u8(const uint8_t* p) {
     return _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
   }
