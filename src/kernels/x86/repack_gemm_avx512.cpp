@@ -47,7 +47,7 @@ struct V {
   static I dot4m(I acc, I u, const void* p) {
     __asm__("vpdpbusd %2%{1to16%}, %1, %0"
             : "+v"(acc)
-            : "v"(u), "m"(*static_cast<const int32_t*>(p)));
+            : "v"(u), "m"(*static_cast<const char(*)[4]>(p)));  // 4 bytes, any alignment
     return acc;
   }
   static I madd16(I acc, I a, I b) { return _mm512_dpwssd_epi32(acc, a, b); }
