@@ -9,6 +9,14 @@
 
 namespace hearth {
 
+bool huge_pages_enabled() {
+  static const bool enabled = [] {
+    const char* env = std::getenv("HEARTH_HUGE_PAGES");
+    return env == nullptr || std::strcmp(env, "0") != 0;
+  }();
+  return enabled;
+}
+
 void HugePageBuffer::resize(size_t bytes) {
   release();
   if (bytes == 0) return;
@@ -35,7 +43,7 @@ void HugePageBuffer::resize(size_t bytes) {
   map_bytes_ = want;
   // before the first touch, so the first fault can take a whole 2 MiB page; failure (THP
   // compiled out or "never") only means 4 KiB pages
-  advised_ = madvise(map_, map_bytes_, MADV_HUGEPAGE) == 0;
+  advised_ = huge_pages_enabled() && madvise(map_, map_bytes_, MADV_HUGEPAGE) == 0;
   data_ = static_cast<uint8_t*>(map_);
   size_ = bytes;
 }

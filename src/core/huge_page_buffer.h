@@ -9,6 +9,10 @@
 
 namespace hearth {
 
+// False when the environment sets HEARTH_HUGE_PAGES=0 (buffers then skip MADV_HUGEPAGE: A/B
+// measurements of the page size; read once per process).
+bool huge_pages_enabled();
+
 class HugePageBuffer {
  public:
   static constexpr size_t kHugePage = size_t{2} << 20;  // x86-64 PMD page
