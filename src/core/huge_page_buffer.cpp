@@ -1,6 +1,7 @@
 #include "core/huge_page_buffer.h"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -29,8 +30,10 @@ void HugePageBuffer::resize(size_t bytes) {
     size_ = bytes;
     return;
   }
-  // over-map by one huge page, then unmap the unaligned head and the tail
-  const size_t want = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+  // over-map by one huge page, then unmap the unaligned head and the tail; the mapping ends
+  // at the last 4 KiB page the buffer needs, so resident memory grows by < 4 KiB per buffer
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const size_t want = (bytes + page - 1) / page * page;
   const size_t span = want + kHugePage;
   void* raw = mmap(nullptr, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (raw == MAP_FAILED) throw std::bad_alloc();
@@ -41,9 +44,11 @@ void HugePageBuffer::resize(size_t bytes) {
   if (end > tail) munmap(reinterpret_cast<void*>(tail), end - tail);
   map_ = reinterpret_cast<void*>(aligned);
   map_bytes_ = want;
-  // before the first touch, so the first fault can take a whole 2 MiB page; failure (THP
-  // compiled out or "never") only means 4 KiB pages
-  advised_ = huge_pages_enabled() && madvise(map_, map_bytes_, MADV_HUGEPAGE) == 0;
+  // before the first touch, so the first fault can take a whole 2 MiB page; only the whole
+  // huge pages are advised (a partial last one would make the kernel fault in all 2 MiB);
+  // failure (THP compiled out or "never") only means 4 KiB pages
+  const size_t huge_bytes = bytes / kHugePage * kHugePage;
+  advised_ = huge_pages_enabled() && madvise(map_, huge_bytes, MADV_HUGEPAGE) == 0;
   data_ = static_cast<uint8_t*>(map_);
   size_ = bytes;
 }

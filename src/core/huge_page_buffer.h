@@ -1,7 +1,9 @@
 // Zero-initialized anonymous memory for large read-mostly buffers (repacked weights): 2 MiB
 // aligned and advised for transparent huge pages (MADV_HUGEPAGE) before the first touch, so a
 // weight stream walks one TLB entry per 2 MiB instead of one per 4 KiB. Where THP is off or
-// madvise fails the buffer still works with 4 KiB pages (huge_pages_advised() says which).
+// madvise fails the buffer still works with 4 KiB pages (huge_pages_advised() says which). Only
+// whole 2 MiB pages are advised: the last partial one stays in 4 KiB pages, so a buffer costs
+// at most 4 KiB more resident memory than its size (the fit predictions stay exact).
 #pragma once
 
 #include <cstddef>
