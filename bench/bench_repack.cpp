@@ -93,6 +93,43 @@ void gemv_l2_repacked(benchmark::State& state, GgmlType type, Isa isa) {
       benchmark::Counter(1e-9 * state.iterations() * w.bytes.size(), benchmark::Counter::kIsRate);
 }
 
+// The one-token kernel streaming from memory: a 64000 x 2048 matrix (36-54 MB at 4.5-6.6
+// bits, more than the 32 MiB L3), the repacked layout and the GGUF rows back to back in one
+// process so the ratio holds on a loaded machine. state.range(0): 1 = repacked, 0 = GGUF rows;
+// range(1): threads. GB/s of weights per second of the calling thread's CPU time (threads = 1:
+// the calling thread runs every row; wall-clock on a shared machine would count other jobs).
+void gemv_stream(benchmark::State& state, GgmlType type) {
+  hearth::kernels::set_active_isa(hearth::kernels::detected_isa());
+  const int64_t rows = 64000, cols = 2048;
+  PackedMatrix w(type, rows, cols, state.range(0) != 0);
+  if (state.range(0) != 0) {  // the repacked copy is what the loader keeps; free the rows
+    std::vector<uint8_t>().swap(w.bytes);
+    w.m.data = nullptr;
+  }
+  const size_t bytes = state.range(0) != 0 ? w.m.repacked->data.size() : w.m.row_bytes * rows;
+  std::vector<float> x(cols), y(rows);  // (cols), (rows)
+  for (size_t i = 0; i < x.size(); ++i) x[i] = 0.01f * static_cast<float>(i % 97) - 0.4f;
+  ThreadPool& pool = state.range(1) == 1 ? pool1() : pool2();
+  for (auto _ : state) {
+    hearth::kernels::matmul(pool, w.m, x.data(), 1, y.data());
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.counters["GB/s"] =
+      benchmark::Counter(1e-9 * state.iterations() * bytes, benchmark::Counter::kIsRate);
+}
+BENCHMARK_CAPTURE(gemv_stream, Q4_0, GgmlType::kQ4_0)
+    ->ArgsProduct({{1, 0}, {1}})
+    ->ArgNames({"repacked", "threads"});
+BENCHMARK_CAPTURE(gemv_stream, Q4_K, GgmlType::kQ4_K)
+    ->ArgsProduct({{1, 0}, {1}})
+    ->ArgNames({"repacked", "threads"});
+BENCHMARK_CAPTURE(gemv_stream, Q6_K, GgmlType::kQ6_K)
+    ->ArgsProduct({{1, 0}, {1}})
+    ->ArgNames({"repacked", "threads"});
+BENCHMARK_CAPTURE(gemv_stream, Q8_0, GgmlType::kQ8_0)
+    ->ArgsProduct({{1, 0}, {1}})
+    ->ArgNames({"repacked", "threads"});
+
 #define HEARTH_GEMV_L2(T, ISA)                                                \
   BENCHMARK_CAPTURE(gemv_l2_repacked, T##_##ISA, GgmlType::k##T, Isa::k##ISA) \
       ->ArgsProduct({{1, 0}, {2048, 5632}})                                   \

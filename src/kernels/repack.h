@@ -22,7 +22,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "core/aligned_buffer.h"
+#include "core/huge_page_buffer.h"
 #include "kernels/kernels.h"
 
 namespace hearth::kernels {
@@ -35,12 +35,12 @@ inline constexpr int kNumRepackTypes = 4;
 
 struct RepackedMatrix {
   RepackType type = RepackType::kQ8_0;
-  int64_t rows = 0;             // real rows (the last group may be padded)
-  int64_t cols = 0;             // values per row
-  int64_t n_groups = 0;         // ceil(rows / 16)
-  int64_t blocks = 0;           // blocks per row (cols / block size)
-  size_t block_bytes = 0;       // bytes of one 16-row block (see above)
-  AlignedBuffer<uint8_t> data;  // (n_groups, blocks, block_bytes)
+  int64_t rows = 0;        // real rows (the last group may be padded)
+  int64_t cols = 0;        // values per row
+  int64_t n_groups = 0;    // ceil(rows / 16)
+  int64_t blocks = 0;      // blocks per row (cols / block size)
+  size_t block_bytes = 0;  // bytes of one 16-row block (see above)
+  HugePageBuffer data;     // (n_groups, blocks, block_bytes), 2 MiB pages where possible
   const uint8_t* group(int64_t g) const { return data.data() + g * blocks * block_bytes; }
 };
 
