@@ -6,8 +6,10 @@
 // Time is the process CPU time (all pool threads), so the figure holds on a loaded machine;
 // counters: `tok_per_cpu_s` (decoded tokens per CPU second of the whole process),
 // `overhead_ms` (engine-thread CPU ms per step outside the forward: scheduling, batch build,
-// sampling, stop checks).
+// sampling, stop checks), `main_share` (the step thread's share of the process CPU: 1/threads
+// when all work is split evenly, more when work runs on the step thread alone).
 #include <benchmark/benchmark.h>
+#include <time.h>
 
 #include <cstdlib>
 #include <memory>
@@ -54,6 +56,18 @@ const Loaded& loaded_model() {
   return l;
 }
 
+double cpu_seconds(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+double thread_cpu_seconds() {
+  return cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
+}
+double process_cpu_seconds() {
+  return cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
+}
+
 int bench_threads() {
   const char* env = std::getenv("HEARTH_BENCH_THREADS");
   return env ? std::max(1, std::atoi(env)) : 2;
@@ -95,13 +109,17 @@ void engine_decode_step(benchmark::State& state) {
     clean = pure ? clean + 1 : 0;
   }
   const engine::EngineStats before = eng.stats();
+  const double main_cpu0 = thread_cpu_seconds(), process_cpu0 = process_cpu_seconds();
   for (auto _ : state) eng.step();
+  const double main_cpu = thread_cpu_seconds() - main_cpu0;
+  const double process_cpu = process_cpu_seconds() - process_cpu0;
   const engine::EngineStats after = eng.stats();
   const double steps = static_cast<double>(after.steps - before.steps);
   const double tokens = static_cast<double>(after.generated_tokens - before.generated_tokens);
   if (tokens != steps * n_seqs) state.SkipWithError("a step did not decode every sequence");
   state.counters["tok_per_cpu_s"] =
       benchmark::Counter(tokens, benchmark::Counter::kIsRate);  // per CPU second
+  state.counters["main_share"] = main_cpu / process_cpu;
   state.counters["overhead_ms"] =
       1e3 * (after.overhead_cpu_seconds - before.overhead_cpu_seconds) / steps;
 }

@@ -1,5 +1,6 @@
 #include "model/blocks.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 
@@ -27,6 +28,27 @@ void linear(ThreadPool& pool, const Weight& w, const Weight& bias, const float* 
 
 namespace {
 
+// Row-wise work over n_rows rows of `row_elems` elements each, split over the pool in chunks of
+// rows taken from a shared counter when the batch is big enough to pay for waking a thread
+// (decode steps of many sequences, prefill chunks); rows are independent, so the result does not
+// depend on the split. fn(begin, end) handles rows [begin, end).
+template <class Fn>
+void for_rows(ThreadPool& pool, const char* name, int64_t n_rows, int64_t row_elems, Fn&& fn) {
+  constexpr int64_t kMinElems = 32 * 1024;  // below this one thread is faster than a wake-up
+  if (pool.n_threads() == 1 || n_rows < 2 || n_rows * row_elems < kMinElems) {
+    fn(int64_t{0}, n_rows);
+    return;
+  }
+  // ~4 chunks per thread for balance, each at least kMinElems / 4 elements
+  const int64_t by_size = std::max<int64_t>(1, kMinElems / 4 / std::max<int64_t>(row_elems, 1));
+  const int64_t chunk = std::max(by_size, n_rows / (4 * pool.n_threads()));
+  std::atomic<int64_t> next{0};
+  pool.run_opportunistic(name, [&](int) {
+    for (int64_t b = next.fetch_add(chunk); b < n_rows; b = next.fetch_add(chunk))
+      fn(b, std::min(n_rows, b + chunk));
+  });
+}
+
 // Activation buffers reused across layers and forward passes: a fresh std::vector per layer
 // costs page faults and zeroing (at 512 tokens the FFN buffers are 11.5 MB each, ~5% of prompt
 // time). Each role has its own slot; a slot grows to the largest batch seen and is overwritten
@@ -40,18 +62,21 @@ float* scratch(Slot slot, size_t n) {
   return b.data();
 }
 
-// Per-head RMS norm (qwen3) and RoPE of x (n_tokens, n_heads * head_dim), in place.
-void norm_and_rope(const LayerContext& ctx, const Weight& head_norm, int64_t n_heads, float* x) {
+// Per-head RMS norm (qwen3) and RoPE of tokens [t0, t1) of x (n_tokens, n_heads * head_dim),
+// in place.
+void norm_and_rope(const LayerContext& ctx, const Weight& head_norm, int64_t n_heads, int64_t t0,
+                   int64_t t1, float* x) {
   const ModelConfig& c = ctx.config;
   const int64_t width = n_heads * c.head_dim_k;
   if (head_norm.present()) {
-    std::vector<float> tmp(c.head_dim_k);  // (head_dim_k)
-    for (int64_t r = 0; r < ctx.n_tokens * n_heads; ++r) {
+    thread_local std::vector<float> tmp;  // (head_dim_k), per thread of the pool
+    tmp.resize(c.head_dim_k);
+    for (int64_t r = t0 * n_heads; r < t1 * n_heads; ++r) {
       kernels::rms_norm(x + r * c.head_dim_k, head_norm.f32(), c.rms_eps, c.head_dim_k, tmp.data());
       std::copy(tmp.begin(), tmp.end(), x + r * c.head_dim_k);
     }
   }
-  for (int64_t t = 0; t < ctx.n_tokens; ++t) {
+  for (int64_t t = t0; t < t1; ++t) {
     kernels::rope_apply(ctx.rope, ctx.rope_cos_sin + t * ctx.rope.n_dims, n_heads, c.head_dim_k,
                         x + t * width);
   }
@@ -78,15 +103,19 @@ void attention(const LayerContext& ctx, const float* xn, float* out) {
         kernels::add_inplace(ys[i] + t * ws[i]->rows, biases[i]->f32(), ws[i]->rows);
     }
   }
-  norm_and_rope(ctx, ctx.w.q_norm, c.n_head, q);
-  norm_and_rope(ctx, ctx.w.k_norm, c.n_head_kv, k);
-
   fp16_t* k_arena = ctx.kv.k[ctx.layer];  // (n_slots, k_stride)
   fp16_t* v_arena = ctx.kv.v[ctx.layer];  // (n_slots, v_stride)
-  for (int64_t t = 0; t < n; ++t) {
-    kernels::f32_to_f16_row(k + t * c.k_dim(), c.k_dim(), k_arena + ctx.slots[t] * ctx.kv.k_stride);
-    kernels::f32_to_f16_row(v + t * c.v_dim(), c.v_dim(), v_arena + ctx.slots[t] * ctx.kv.v_stride);
-  }
+  // per token: Q/K norms and RoPE, then its K/V into its slot (distinct slots per token)
+  for_rows(ctx.pool, "rope_kv_store", n, c.q_dim() + c.k_dim(), [&](int64_t t0, int64_t t1) {
+    norm_and_rope(ctx, ctx.w.q_norm, c.n_head, t0, t1, q);
+    norm_and_rope(ctx, ctx.w.k_norm, c.n_head_kv, t0, t1, k);
+    for (int64_t t = t0; t < t1; ++t) {
+      kernels::f32_to_f16_row(k + t * c.k_dim(), c.k_dim(),
+                              k_arena + ctx.slots[t] * ctx.kv.k_stride);
+      kernels::f32_to_f16_row(v + t * c.v_dim(), c.v_dim(),
+                              v_arena + ctx.slots[t] * ctx.kv.v_stride);
+    }
+  });
 
   const int64_t group = c.n_head / c.n_head_kv;  // query heads per KV head
   const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim_k));
@@ -132,7 +161,9 @@ void swiglu_ffn(const LayerContext& ctx, const float* xn, float* out) {
   const kernels::Matrix* ws[2] = {&ctx.w.w_gate.m, &ctx.w.w_up.m};  // same input: one pass
   float* ys[2] = {gate, up};
   kernels::matmul_multi(ctx.pool, 2, ws, xn, n, ys);
-  kernels::silu_mul(gate, up, n * n_ff, gate);
+  for_rows(ctx.pool, "silu_mul", n, n_ff, [&](int64_t t0, int64_t t1) {
+    kernels::silu_mul(gate + t0 * n_ff, up + t0 * n_ff, (t1 - t0) * n_ff, gate + t0 * n_ff);
+  });
   observe_matmul(ctx.w.w_down.m, gate, n);
   kernels::matmul(ctx.pool, ctx.w.w_down.m, gate, n, out);
 }
@@ -142,12 +173,20 @@ void pre_norm_block(const LayerContext& ctx, float* x) {
   const int64_t n = ctx.n_tokens;
   float* xn = scratch(kNormed, n * c.n_embd);  // (n_tokens, n_embd) normalized input
   float* out = scratch(kOut, n * c.n_embd);    // (n_tokens, n_embd) sublayer output
-  rms_norm_rows(x, ctx.w.attn_norm, c.rms_eps, n, c.n_embd, xn);
+  const int64_t d = c.n_embd;
+  for_rows(ctx.pool, "rms_norm", n, d, [&](int64_t t0, int64_t t1) {
+    rms_norm_rows(x + t0 * d, ctx.w.attn_norm, c.rms_eps, t1 - t0, d, xn + t0 * d);
+  });
   attention(ctx, xn, out);
-  kernels::add_inplace(x, out, n * c.n_embd);
-  rms_norm_rows(x, ctx.w.ffn_norm, c.rms_eps, n, c.n_embd, xn);
+  // residual add and the next norm in one pass over each row
+  for_rows(ctx.pool, "add_rms_norm", n, d, [&](int64_t t0, int64_t t1) {
+    kernels::add_inplace(x + t0 * d, out + t0 * d, (t1 - t0) * d);
+    rms_norm_rows(x + t0 * d, ctx.w.ffn_norm, c.rms_eps, t1 - t0, d, xn + t0 * d);
+  });
   swiglu_ffn(ctx, xn, out);
-  kernels::add_inplace(x, out, n * c.n_embd);
+  for_rows(ctx.pool, "add", n, d, [&](int64_t t0, int64_t t1) {
+    kernels::add_inplace(x + t0 * d, out + t0 * d, (t1 - t0) * d);
+  });
 }
 
 }  // namespace hearth::model
