@@ -79,20 +79,24 @@ void gemm_q4_k_ref(const uint8_t* wg, int64_t blocks, const uint8_t* act, size_t
   for (int t = 0; t < n_tok; ++t) {
     const auto* a = reinterpret_cast<const BlockQ8_K*>(act + t * stride);
     for (int r = 0; r < kRepackRows; ++r) {
-      // scale part and min part summed apart, subtracted at the end (ggml's rounding order);
-      // std::fma as the x86 kernels' vfmadd, so every path gives llama.cpp's bits
+      // scale part and min part summed apart, each folded into its f32 sum once per pair of
+      // sub-blocks (64 values), subtracted at the end: the rounding order of ggml's repacked
+      // Q4_K GEMM; std::fma as the x86 kernels' vfmadd, so every path gives llama.cpp's bits
       float acc = 0, acc_min = 0;
       for (int64_t b = 0; b < blocks; ++b) {
         const uint8_t* blk = wg + b * 2368;
-        int32_t isum = 0, msum = 0;
-        for (int j = 0; j < 8; ++j) {
-          int32_t s = 0;
-          for (int k = 0; k < 32; ++k) s += nibble_at(blk + 256 * j, r, k) * a[b].qs[32 * j + k];
-          isum += s * blk[2112 + 16 * j + r];
-          msum += blk[2240 + 16 * j + r] * (a[b].bsums[2 * j] + a[b].bsums[2 * j + 1]);
+        const float dd = f16_at(blk + 2048, r) * a[b].d, dmd = f16_at(blk + 2080, r) * a[b].d;
+        for (int pair = 0; pair < 4; ++pair) {
+          int32_t isum = 0, msum = 0;
+          for (int j = 2 * pair; j < 2 * pair + 2; ++j) {
+            int32_t s = 0;
+            for (int k = 0; k < 32; ++k) s += nibble_at(blk + 256 * j, r, k) * a[b].qs[32 * j + k];
+            isum += s * blk[2112 + 16 * j + r];
+            msum += blk[2240 + 16 * j + r] * (a[b].bsums[2 * j] + a[b].bsums[2 * j + 1]);
+          }
+          acc = std::fma(static_cast<float>(isum), dd, acc);
+          acc_min = std::fma(static_cast<float>(msum), dmd, acc_min);
         }
-        acc = std::fma(static_cast<float>(isum), f16_at(blk + 2048, r) * a[b].d, acc);
-        acc_min = std::fma(static_cast<float>(msum), f16_at(blk + 2080, r) * a[b].d, acc_min);
       }
       out[t * kRepackRows + r] = acc - acc_min;
     }

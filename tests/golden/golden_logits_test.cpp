@@ -19,17 +19,13 @@ namespace {
 
 using nlohmann::json;
 
-// Relative tolerance per model: 1e-3 (1e-3 absolute near zero) as the issue asks, except
-// brown-6m-Q4_K_M at 3e-3. Its activations are rounded to int8 (Q8_K) before every matmul, so a
-// 1-ulp difference anywhere upstream (ggml's own SIMD expf in SiLU, its f16 dot order in
-// attention) can move one activation across a rounding boundary, and that one step moves the
-// logits by ~2e-3. The matmuls follow ggml's rounding order (repacked Q4_K: scale and min sums
-// apart, subtracted last) and give llama.cpp's logits to 1e-6 at 13 of the 14 positions; the
-// last position of "In the morning, she" takes such a step (2.1e-3) on every ISA.
-double tolerance(const std::string& model) {
-  return model == "brown-6m-Q4_K_M" ? 3e-3 : 1e-3;
-}
-
+// Relative tolerance (g_tolerance): 1e-3 (1e-3 absolute near zero) for every model, as the issue
+// asks. The quantized models get far closer: their activations are rounded to int8 (Q8_K / Q8_0)
+// before every matmul, so one ulp of difference anywhere upstream can move an activation across a
+// rounding boundary and the logits by ~2e-3. The kernels therefore follow ggml's rounding order
+// exactly (repacked Q4_K: scale and min parts summed apart, folded into f32 once per 64 values as
+// ggml_gemm_q4_K_8x8_q8_K does, subtracted last; attention with ggml's f16 rounding points), and
+// brown-6m-Q4_K_M matches llama.cpp to < 1e-6 at all 14 positions on every ISA.
 double g_tolerance = 1e-3;
 bool close(double got, double want) {
   return std::abs(got - want) <= g_tolerance * std::max(1.0, std::abs(want));
@@ -65,7 +61,6 @@ void check_model(const std::string& name) {
   ASSERT_TRUE(model.ok()) << model.status().to_string();
   const int64_t nv = (*model)->config().n_vocab;
   ThreadPool pool(1);
-  g_tolerance = tolerance(name);
   for (const json& prompt : ref) {
     const std::vector<int32_t> tokens = prompt["tokens"];
     const std::vector<int32_t> greedy_want = prompt["greedy"];

@@ -10,8 +10,11 @@
 #include <random>
 #include <vector>
 
+#include "core/fp16.h"
 #include "kernel_test_util.h"
 #include "kernels/kernels.h"
+#include "quant/blocks.h"
+#include "quant/kquant_scales.h"
 #include "quant/type_traits.h"
 
 namespace hearth::kernels {
@@ -87,6 +90,85 @@ TEST(Repack, EveryTypeIsaAndShapeMatchesGgufRowMatmul) {
           // the SIMD activation quantizer may round a value differently: 1e-4 relative
           expect_close(got, ref, 1e-4 * max_abs(ref) + 1e-6,
                        std::string(isa_name(isa)) + " vs scalar repacked, " + what);
+        }
+      }
+    }
+  }
+}
+
+// ggml's rounding order for Q4_K (ggml_gemm_q4_K_8x8_q8_K), computed from the GGUF rows: per
+// super-block and pair of sub-blocks (64 values), the integer scale part and min part folded into
+// two f32 sums with one fma each (d_w * d_x and dmin_w * d_x rounded first), subtracted at the end.
+// `a` holds the int8 activations of one token, `dx` their Q8_K scale. llama.cpp's logits on
+// Q4_K_M files depend on this order down to the last bit (golden_logits_test.cpp).
+float ggml_order_q4_k(const quant::BlockQ4_K* w, int64_t blocks, const int8_t* a, float dx) {
+  float acc = 0, acc_min = 0;
+  for (int64_t b = 0; b < blocks; ++b) {
+    const float dd = fp16_to_float(w[b].d) * dx, dmd = fp16_to_float(w[b].dmin) * dx;
+    for (int pair = 0; pair < 4; ++pair) {
+      int32_t isum = 0, msum = 0;
+      for (int j = 2 * pair; j < 2 * pair + 2; ++j) {
+        uint8_t sc, m;
+        quant::detail::get_scale_min_k4(j, w[b].scales, &sc, &m);
+        int32_t dot = 0, sum = 0;
+        for (int k = 0; k < 32; ++k) {
+          const int8_t x = a[256 * b + 32 * j + k];
+          dot += ((w[b].qs[32 * pair + k] >> (4 * (j % 2))) & 0xF) * x;
+          sum += x;
+        }
+        isum += sc * dot;
+        msum += m * sum;
+      }
+      acc = std::fma(static_cast<float>(isum), dd, acc);
+      acc_min = std::fma(static_cast<float>(msum), dmd, acc_min);
+    }
+  }
+  return acc - acc_min;
+}
+
+// Bit-exact, not within a tolerance: activations are multiples of a power of two that every
+// ISA's Q8_K quantizer maps to the same integers, so only the f32 order can differ.
+TEST(Repack, Q4KFollowsGgmlRoundingOrderExactly) {
+  testing::IsaGuard guard;
+  ThreadPool pool(2);
+  std::mt19937 rng(5);
+  const int64_t cols = 768, blocks = cols / 256;
+  for (int64_t rows : {16, 37}) {
+    const TestMatrix tm = random_matrix(GgmlType::kQ4_K, rows, cols, rng);
+    Matrix packed = tm.m;
+    packed.repacked = repack_matrix(tm.m);
+    ASSERT_NE(packed.repacked, nullptr);
+    for (int64_t n_tokens : {1, 3, 8, 13}) {
+      std::uniform_int_distribution<int> level(-127, 127);
+      std::vector<int8_t> q(n_tokens * cols);  // (n_tokens, cols) activations' int8 levels
+      std::vector<float> x(n_tokens * cols);   // (n_tokens, cols) = level * 2^-7
+      std::vector<float> dx(n_tokens);         // (n_tokens) Q8_K scale of each block
+      for (int64_t t = 0; t < n_tokens; ++t) {
+        for (int64_t i = 0; i < cols; ++i) q[t * cols + i] = static_cast<int8_t>(level(rng));
+        for (int64_t b = 0; b < blocks; ++b) q[t * cols + 256 * b + 7] = 127;  // block max
+        for (int64_t i = 0; i < cols; ++i) x[t * cols + i] = q[t * cols + i] / 128.0f;
+      }
+      // Q8_K stores -round(127 * x / max) with d = 1 / (-127 / max): the levels negated
+      const float iscale = -127.0f / (127 / 128.0f), d = 1.0f / iscale;
+      std::vector<int8_t> a(q.size());
+      for (size_t i = 0; i < q.size(); ++i) a[i] = static_cast<int8_t>(-q[i]);
+      std::vector<float> want(n_tokens * rows);  // (n_tokens, rows)
+      for (int64_t t = 0; t < n_tokens; ++t) {
+        for (int64_t r = 0; r < rows; ++r) {
+          const auto* w =
+              reinterpret_cast<const quant::BlockQ4_K*>(tm.bytes.data() + r * tm.m.row_bytes);
+          want[t * rows + r] = ggml_order_q4_k(w, blocks, a.data() + t * cols, d);
+        }
+      }
+      std::vector<Isa> isas = testing::simd_isas_to_test();
+      isas.insert(isas.begin(), Isa::kScalar);
+      for (Isa isa : isas) {
+        set_active_isa(isa);
+        std::vector<float> got(n_tokens * rows, NAN);
+        matmul(pool, packed, x.data(), n_tokens, got.data());
+        for (size_t i = 0; i < got.size(); ++i) {
+          ASSERT_EQ(got[i], want[i])
+              << isa_name(isa) << " rows=" << rows << " n_tokens=" << n_tokens << " i=" << i;
         }
       }
     }
