@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "engine/engine.h"
+#include "kernels/vec.h"
 
 namespace hearth::engine {
 namespace {
@@ -137,18 +138,39 @@ int32_t finish_sample(const float* logits, int n_vocab, int32_t token, Request& 
   return token;
 }
 
+// Greedy without bias or penalties: the token is the argmax of the raw logits (ties: lowest id),
+// found without copying the row into candidates.
+bool plain_greedy(const SamplingParams& p) {
+  return p.temperature <= 0 && p.logit_bias.empty() && p.repeat_penalty == 1.0f &&
+         p.presence_penalty == 0 && p.frequency_penalty == 0;
+}
+
 }  // namespace
 
 Result<int32_t> sample_token(const float* logits, int n_vocab, Request& req) {
+  if (n_vocab <= 0) return invalid_argument("no token can be sampled from an empty vocabulary");
+  const bool greedy = plain_greedy(req.params);
+  if (greedy) {
+    const auto best = static_cast<int32_t>(kernels::argmax(logits, n_vocab));
+    if (!req.grammar) return finish_sample(logits, n_vocab, best, req);
+    // As the general path's unconstrained first try: keep the argmax when the grammar accepts it.
+    const bool allowed = !(std::isinf(logits[best]) && logits[best] < 0);
+    if (allowed && req.grammar->accept_token(best).ok())
+      return finish_sample(logits, n_vocab, best, req);
+  }
   std::vector<Cand> c(static_cast<size_t>(n_vocab));  // (n_vocab)
   for (int i = 0; i < n_vocab; ++i) c[static_cast<size_t>(i)] = {i, logits[i]};
   if (req.grammar) {
     // Fast path: sample as if unconstrained and keep the token when the grammar accepts it. A
     // rejected draw falls back to the full mask; for greedy and plain temperature sampling the
     // two steps together draw exactly from the distribution restricted to the allowed tokens.
-    std::vector<Cand> unmasked = c;  // (n_vocab)
-    const int32_t first = pick_token(unmasked, req);
-    if (first >= 0 && req.grammar->accept_token(first).ok()) return finish_sample(logits, n_vocab, first, req);
+    // (Plain greedy tried its argmax above.)
+    if (!greedy) {
+      std::vector<Cand> unmasked = c;  // (n_vocab)
+      const int32_t first = pick_token(unmasked, req);
+      if (first >= 0 && req.grammar->accept_token(first).ok())
+        return finish_sample(logits, n_vocab, first, req);
+    }
     HEARTH_RETURN_IF_ERROR(apply_grammar(c, req));
   }
   const int32_t token = pick_token(c, req);

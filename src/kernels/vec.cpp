@@ -37,5 +37,8 @@ void f32_to_f16_row(const float* x, int64_t n, fp16_t* y) {
 void add_inplace(float* y, const float* x, int64_t n) {
   simd() ? avx2::add_inplace(y, x, n) : ref::add_inplace(y, x, n);
 }
+int64_t argmax(const float* x, int64_t n) {
+  return simd() ? avx2::argmax(x, n) : ref::argmax(x, n);
+}
 
 }  // namespace hearth::kernels

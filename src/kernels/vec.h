@@ -23,5 +23,8 @@ void axpy_f16(float alpha, const fp16_t* x, int64_t n, float* y);
 void f32_to_f16_row(const float* x, int64_t n, fp16_t* y);
 // y[i] += x[i]
 void add_inplace(float* y, const float* x, int64_t n);
+// Index of the largest x[i], the lowest index on ties; NaNs are never chosen unless every
+// value is NaN (then 0). n >= 1.
+int64_t argmax(const float* x, int64_t n);
 
 }  // namespace hearth::kernels

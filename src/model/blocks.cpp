@@ -28,6 +28,27 @@ void linear(ThreadPool& pool, const Weight& w, const Weight& bias, const float* 
 
 namespace {
 
+// Row-wise work over n_rows rows of `row_elems` elements each, split over the pool in chunks of
+// rows taken from a shared counter when the batch is big enough to pay for waking a thread
+// (decode steps of many sequences, prefill chunks); rows are independent, so the result does not
+// depend on the split. fn(begin, end) handles rows [begin, end).
+template <class Fn>
+void for_rows(ThreadPool& pool, const char* name, int64_t n_rows, int64_t row_elems, Fn&& fn) {
+  constexpr int64_t kMinElems = 32 * 1024;  // below this one thread is faster than a wake-up
+  if (pool.n_threads() == 1 || n_rows < 2 || n_rows * row_elems < kMinElems) {
+    fn(int64_t{0}, n_rows);
+    return;
+  }
+  // ~4 chunks per thread for balance, each at least kMinElems / 4 elements
+  const int64_t by_size = std::max<int64_t>(1, kMinElems / 4 / std::max<int64_t>(row_elems, 1));
+  const int64_t chunk = std::max(by_size, n_rows / (4 * pool.n_threads()));
+  std::atomic<int64_t> next{0};
+  pool.run_opportunistic(name, [&](int) {
+    for (int64_t b = next.fetch_add(chunk); b < n_rows; b = next.fetch_add(chunk))
+      fn(b, std::min(n_rows, b + chunk));
+  });
+}
+
 // Activation buffers reused across layers and forward passes: a fresh std::vector per layer
 // costs page faults and zeroing (at 512 tokens the FFN buffers are 11.5 MB each, ~5% of prompt
 // time). Each role has its own slot; a slot grows to the largest batch seen and is overwritten
@@ -41,40 +62,24 @@ float* scratch(Slot slot, size_t n) {
   return b.data();
 }
 
-// fn(r0, r1) over row ranges [r0, r1) of [0, n_rows), in chunks of 16 rows taken from a shared
-// counter (other engineers' jobs share these cores, so no static split). Elementwise work per
-// row only: the result of a row does not depend on which thread ran it. A few rows run inline.
-template <typename Fn>
-void for_rows(ThreadPool& pool, const char* name, int64_t n_rows, const Fn& fn) {
-  constexpr int64_t kChunk = 16;
-  if (n_rows <= kChunk || pool.n_threads() == 1) {
-    fn(int64_t{0}, n_rows);
-    return;
-  }
-  std::atomic<int64_t> next{0};
-  pool.run_opportunistic(name, [&](int) {
-    for (int64_t r0 = next.fetch_add(kChunk); r0 < n_rows; r0 = next.fetch_add(kChunk))
-      fn(r0, std::min(n_rows, r0 + kChunk));
-  });
-}
-
-// Per-head RMS norm (qwen3) and RoPE of x (n_tokens, n_heads * head_dim), in place.
-void norm_and_rope(const LayerContext& ctx, const Weight& head_norm, int64_t n_heads, float* x) {
+// Per-head RMS norm (qwen3) and RoPE of tokens [t0, t1) of x (n_tokens, n_heads * head_dim),
+// in place.
+void norm_and_rope(const LayerContext& ctx, const Weight& head_norm, int64_t n_heads, int64_t t0,
+                   int64_t t1, float* x) {
   const ModelConfig& c = ctx.config;
   const int64_t width = n_heads * c.head_dim_k;
   if (head_norm.present()) {
-    std::vector<float> tmp(c.head_dim_k);  // (head_dim_k)
-    for (int64_t r = 0; r < ctx.n_tokens * n_heads; ++r) {
+    thread_local std::vector<float> tmp;  // (head_dim_k), per thread of the pool
+    tmp.resize(c.head_dim_k);
+    for (int64_t r = t0 * n_heads; r < t1 * n_heads; ++r) {
       kernels::rms_norm(x + r * c.head_dim_k, head_norm.f32(), c.rms_eps, c.head_dim_k, tmp.data());
       std::copy(tmp.begin(), tmp.end(), x + r * c.head_dim_k);
     }
   }
-  for_rows(ctx.pool, "rope", ctx.n_tokens, [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t) {
-      kernels::rope_apply(ctx.rope, ctx.rope_cos_sin + t * ctx.rope.n_dims, n_heads, c.head_dim_k,
-                          x + t * width);
-    }
-  });
+  for (int64_t t = t0; t < t1; ++t) {
+    kernels::rope_apply(ctx.rope, ctx.rope_cos_sin + t * ctx.rope.n_dims, n_heads, c.head_dim_k,
+                        x + t * width);
+  }
 }
 
 }  // namespace
@@ -98,12 +103,12 @@ void attention(const LayerContext& ctx, const float* xn, float* out) {
         kernels::add_inplace(ys[i] + t * ws[i]->rows, biases[i]->f32(), ws[i]->rows);
     }
   }
-  norm_and_rope(ctx, ctx.w.q_norm, c.n_head, q);
-  norm_and_rope(ctx, ctx.w.k_norm, c.n_head_kv, k);
-
   fp16_t* k_arena = ctx.kv.k[ctx.layer];  // (n_slots, k_stride)
   fp16_t* v_arena = ctx.kv.v[ctx.layer];  // (n_slots, v_stride)
-  for_rows(ctx.pool, "kv_store", n, [&](int64_t t0, int64_t t1) {
+  // per token: Q/K norms and RoPE, then its K/V into its slot (distinct slots per token)
+  for_rows(ctx.pool, "rope_kv_store", n, c.q_dim() + c.k_dim(), [&](int64_t t0, int64_t t1) {
+    norm_and_rope(ctx, ctx.w.q_norm, c.n_head, t0, t1, q);
+    norm_and_rope(ctx, ctx.w.k_norm, c.n_head_kv, t0, t1, k);
     for (int64_t t = t0; t < t1; ++t) {
       kernels::f32_to_f16_row(k + t * c.k_dim(), c.k_dim(),
                               k_arena + ctx.slots[t] * ctx.kv.k_stride);
@@ -156,7 +161,7 @@ void swiglu_ffn(const LayerContext& ctx, const float* xn, float* out) {
   const kernels::Matrix* ws[2] = {&ctx.w.w_gate.m, &ctx.w.w_up.m};  // same input: one pass
   float* ys[2] = {gate, up};
   kernels::matmul_multi(ctx.pool, 2, ws, xn, n, ys);
-  for_rows(ctx.pool, "silu_mul", n, [&](int64_t t0, int64_t t1) {
+  for_rows(ctx.pool, "silu_mul", n, n_ff, [&](int64_t t0, int64_t t1) {
     kernels::silu_mul(gate + t0 * n_ff, up + t0 * n_ff, (t1 - t0) * n_ff, gate + t0 * n_ff);
   });
   observe_matmul(ctx.w.w_down.m, gate, n);
@@ -168,19 +173,19 @@ void pre_norm_block(const LayerContext& ctx, float* x) {
   const int64_t n = ctx.n_tokens;
   float* xn = scratch(kNormed, n * c.n_embd);  // (n_tokens, n_embd) normalized input
   float* out = scratch(kOut, n * c.n_embd);    // (n_tokens, n_embd) sublayer output
-  const int64_t e = c.n_embd;
-  for_rows(ctx.pool, "attn_norm", n, [&](int64_t t0, int64_t t1) {
-    rms_norm_rows(x + t0 * e, ctx.w.attn_norm, c.rms_eps, t1 - t0, e, xn + t0 * e);
+  const int64_t d = c.n_embd;
+  for_rows(ctx.pool, "rms_norm", n, d, [&](int64_t t0, int64_t t1) {
+    rms_norm_rows(x + t0 * d, ctx.w.attn_norm, c.rms_eps, t1 - t0, d, xn + t0 * d);
   });
   attention(ctx, xn, out);
-  // residual add and the FFN norm in one pass over the rows
-  for_rows(ctx.pool, "residual_ffn_norm", n, [&](int64_t t0, int64_t t1) {
-    kernels::add_inplace(x + t0 * e, out + t0 * e, (t1 - t0) * e);
-    rms_norm_rows(x + t0 * e, ctx.w.ffn_norm, c.rms_eps, t1 - t0, e, xn + t0 * e);
+  // residual add and the next norm in one pass over each row
+  for_rows(ctx.pool, "add_rms_norm", n, d, [&](int64_t t0, int64_t t1) {
+    kernels::add_inplace(x + t0 * d, out + t0 * d, (t1 - t0) * d);
+    rms_norm_rows(x + t0 * d, ctx.w.ffn_norm, c.rms_eps, t1 - t0, d, xn + t0 * d);
   });
   swiglu_ffn(ctx, xn, out);
-  for_rows(ctx.pool, "residual", n, [&](int64_t t0, int64_t t1) {
-    kernels::add_inplace(x + t0 * e, out + t0 * e, (t1 - t0) * e);
+  for_rows(ctx.pool, "add", n, d, [&](int64_t t0, int64_t t1) {
+    kernels::add_inplace(x + t0 * d, out + t0 * d, (t1 - t0) * d);
   });
 }
 

@@ -103,5 +103,33 @@ TEST(VecSimd, DotsMatchReference) {
   }
 }
 
+// argmax: the first maximum, NaN never chosen; ties and special values at every lane position.
+TEST(VecSimd, ArgmaxFirstMaximum) {
+  testing::IsaGuard guard;
+  std::mt19937 rng(11);
+  const float nan = std::nanf(""), inf = INFINITY;
+  for (Isa isa : testing::simd_isas_to_test()) {
+    set_active_isa(isa);
+    for (int64_t n : {1, 7, 8, 37, 256, 1000, 32000}) {
+      auto x = random_floats(n, rng, 4.0f);
+      EXPECT_EQ(argmax(x.data(), n), ref::argmax(x.data(), n)) << isa_name(isa) << " n=" << n;
+      // a tie: the same maximum at two positions, the lower one wins
+      const int64_t a = static_cast<int64_t>(rng() % n), b = static_cast<int64_t>(rng() % n);
+      x[a] = x[b] = 100.0f;
+      EXPECT_EQ(argmax(x.data(), n), std::min(a, b)) << isa_name(isa) << " n=" << n;
+      x[a] = nan;  // NaN never wins
+      EXPECT_EQ(argmax(x.data(), n), a == b ? ref::argmax(x.data(), n) : b) << isa_name(isa);
+      EXPECT_EQ(argmax(x.data(), n), ref::argmax(x.data(), n)) << isa_name(isa);
+      std::vector<float> all(n, -inf);  // (n) nothing allowed: the first position
+      EXPECT_EQ(argmax(all.data(), n), 0);
+      all[n - 1] = -1e30f;
+      EXPECT_EQ(argmax(all.data(), n), n - 1);
+      std::vector<float> nans(n, nan);  // (n)
+      EXPECT_EQ(argmax(nans.data(), n), 0);
+      EXPECT_EQ(ref::argmax(nans.data(), n), 0);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace hearth::kernels

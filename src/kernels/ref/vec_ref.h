@@ -15,5 +15,6 @@ float dot_f32_f16(const float* a, const fp16_t* b, int64_t n);
 void axpy_f16(float alpha, const fp16_t* x, int64_t n, float* y);
 void f32_to_f16_row(const float* x, int64_t n, fp16_t* y);
 void add_inplace(float* y, const float* x, int64_t n);
+int64_t argmax(const float* x, int64_t n);
 
 }  // namespace hearth::kernels::ref

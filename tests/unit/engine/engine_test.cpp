@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
+#include <random>
 
 #include "fake_forward.h"
 
@@ -237,6 +239,35 @@ TEST(Sampler, GreedyTopKAndBias) {
   EXPECT_GT(counts[1], counts[3]);
   EXPECT_GT(counts[3], counts[2]);
   EXPECT_GT(counts[0], 0);
+}
+
+// The greedy fast path (argmax over the raw row) picks what the general path picks: the largest
+// logit, the lowest id on ties, with penalties still applied on the general path.
+TEST(Sampler, GreedyFastPathMatchesGeneralPath) {
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> level(0, 40);  // coarse values: many ties
+  for (int n_vocab : {1, 7, 32, 1000, 32000}) {
+    for (int trial = 0; trial < 5; ++trial) {
+      std::vector<float> logits(static_cast<size_t>(n_vocab));  // (n_vocab)
+      for (float& l : logits) l = 0.25f * static_cast<float>(level(rng));
+      Request fast, general;
+      fast.prompt = general.prompt = {1};
+      fast.params.temperature = general.params.temperature = 0;
+      general.params.logit_bias[0] = 0.0f;  // a no-op bias forces the candidate path
+      const int32_t a = *sample_token(logits.data(), n_vocab, fast);
+      EXPECT_EQ(a, *sample_token(logits.data(), n_vocab, general)) << n_vocab;
+      const float best = *std::max_element(logits.begin(), logits.end());
+      EXPECT_EQ(a, std::find(logits.begin(), logits.end(), best) - logits.begin());
+    }
+  }
+  Request r;
+  r.prompt = {1};
+  r.params.temperature = 0;
+  std::vector<float> logits{1.f, 4.f, 4.f, 2.f};
+  EXPECT_EQ(*sample_token(logits.data(), 4, r), 1);  // tie: lowest id
+  r.prompt = {1, 1};
+  r.params.repeat_penalty = 2.0f;  // 4 -> 2 for the repeated token 1: token 2 wins
+  EXPECT_EQ(*sample_token(logits.data(), 4, r), 2);
 }
 
 }  // namespace
