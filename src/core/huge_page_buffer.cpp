@@ -18,7 +18,7 @@ bool huge_pages_enabled() {
   return enabled;
 }
 
-void HugePageBuffer::resize(size_t bytes) {
+void HugePageBuffer::resize(size_t bytes, bool advise_huge) {
   release();
   if (bytes == 0) return;
   if (bytes < kHugePage) {  // small: a huge page would waste most of itself
@@ -48,7 +48,7 @@ void HugePageBuffer::resize(size_t bytes) {
   // huge pages are advised (a partial last one would make the kernel fault in all 2 MiB);
   // failure (THP compiled out or "never") only means 4 KiB pages
   const size_t huge_bytes = bytes / kHugePage * kHugePage;
-  advised_ = huge_pages_enabled() && madvise(map_, huge_bytes, MADV_HUGEPAGE) == 0;
+  advised_ = advise_huge && huge_pages_enabled() && madvise(map_, huge_bytes, MADV_HUGEPAGE) == 0;
   data_ = static_cast<uint8_t*>(map_);
   size_ = bytes;
 }

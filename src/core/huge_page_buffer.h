@@ -35,7 +35,8 @@ class HugePageBuffer {
 
   // Discards the contents; the new memory reads as zeros. Throws std::bad_alloc when the
   // mapping fails. Buffers under one huge page come from the ordinary heap (64-byte aligned).
-  void resize(size_t bytes);
+  // advise_huge = false keeps 4 KiB pages (the bandwidth probe's comparison buffer).
+  void resize(size_t bytes, bool advise_huge = true);
 
   uint8_t* data() { return data_; }
   const uint8_t* data() const { return data_; }

@@ -5,8 +5,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
-#include <vector>
 
+#include "core/huge_page_buffer.h"
 #include "kernels/kernels.h"
 
 namespace hearth::kernels {
@@ -32,11 +32,12 @@ uint64_t read_sum(const void* p, size_t bytes) {
   return read_sum_scalar(p, bytes);
 }
 
-double measure_read_bandwidth(ThreadPool& pool, size_t bytes, int repetitions) {
+double measure_read_bandwidth(ThreadPool& pool, size_t bytes, int repetitions, bool huge_pages) {
   constexpr size_t kPage = 4096;
   bytes = std::max<size_t>(kPage, (bytes + kPage - 1) / kPage * kPage);
-  std::vector<uint8_t> storage(bytes + kPage);  // (bytes) plus slack to align to a page
-  uint8_t* buf = storage.data() + (kPage - reinterpret_cast<uintptr_t>(storage.data()) % kPage);
+  HugePageBuffer storage;  // (bytes)
+  storage.resize(bytes, huge_pages);
+  uint8_t* buf = storage.data();
   const size_t pages = bytes / kPage;
   pool.parallel_for("bandwidth_fill", pages, [&](size_t begin, size_t end, int) {
     for (size_t pg = begin; pg < end; ++pg) std::memset(buf + pg * kPage, int(pg & 0xff), kPage);

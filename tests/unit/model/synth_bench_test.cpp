@@ -27,9 +27,9 @@ std::string temp_model(const std::string& type) {
 // Synthesizes the tiny preset at `type` (vocab from testdata) and returns the file.
 std::string synth_tiny(const std::string& type, int seed = 7) {
   std::string path = temp_model(type + "_" + std::to_string(seed));
-  auto r = run_hearth("synth --preset tiny --type " + type + " --seed " + std::to_string(seed) +
-                      " -t 2 --vocab '" + testing::testdata_path("vocab/ggml-vocab-llama-spm.gguf") +
-                      "' -o '" + path + "'");
+  auto r = run_hearth(
+      "synth --preset tiny --type " + type + " --seed " + std::to_string(seed) + " -t 2 --vocab '" +
+      testing::testdata_path("vocab/ggml-vocab-llama-spm.gguf") + "' -o '" + path + "'");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return path;
 }
@@ -107,7 +107,8 @@ TEST(Synth, BadPresetTypeOrVocabFail) {
   r = run_hearth("synth --preset tiny --type q3_k -o /tmp/hearth_never.gguf");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("unknown type"), std::string::npos) << r.err;
-  r = run_hearth("synth --preset tiny --type f16 --vocab /nonexistent.gguf -o /tmp/hearth_never.gguf");
+  r = run_hearth(
+      "synth --preset tiny --type f16 --vocab /nonexistent.gguf -o /tmp/hearth_never.gguf");
   EXPECT_EQ(r.exit_code, 1);
   r = run_hearth("synth --preset tiny");  // missing required options: usage error
   EXPECT_EQ(r.exit_code, 2);
@@ -120,8 +121,9 @@ TEST(Bench, JsonHasEveryKeyWithPositiveNumbers) {
   auto r = run_hearth("bench -m '" + path + "' -p 16 -n 4 -r 1 -t 1 -o json --bw-mib 32");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   nlohmann::json j = nlohmann::json::parse(r.out);
-  for (const char* key : {"pp_tokens_per_s", "tg_tokens_per_s", "bandwidth_gb_s",
-                          "bytes_per_token", "roofline_pct", "threads", "file_bytes"}) {
+  for (const char* key :
+       {"pp_tokens_per_s", "tg_tokens_per_s", "bandwidth_gb_s", "bytes_per_token", "roofline_pct",
+        "bandwidth_4k_gb_s", "roofline_4k_pct", "threads", "file_bytes"}) {
     ASSERT_TRUE(j.contains(key)) << key;
     EXPECT_GT(j[key].get<double>(), 0.0) << key;
   }
@@ -135,6 +137,7 @@ TEST(Bench, JsonHasEveryKeyWithPositiveNumbers) {
   auto csv = run_hearth("bench -m '" + path + "' -p 8 -n 2 -r 1 -t 1 -o csv --bw-mib 32");
   EXPECT_EQ(csv.exit_code, 0) << csv.err;
   EXPECT_NE(csv.out.find("pp_tokens_per_s"), std::string::npos);
+  EXPECT_NE(csv.out.find("roofline_4k_pct"), std::string::npos);
   std::filesystem::remove(path);
 }
 
