@@ -19,18 +19,9 @@ namespace {
 using testing::CollectSink;
 using testing::FakeForward;
 using testing::FakeVocab;
+using testing::make_req;
 
 constexpr int kMaxNew = 24;  // tokens generated per request at most
-
-std::shared_ptr<Request> make_req(int n, int32_t first, int max_tokens,
-                                  std::shared_ptr<CollectSink> sink) {
-  auto r = std::make_shared<Request>();
-  for (int i = 0; i < n; ++i) r->prompt.push_back(first + i);
-  r->params.temperature = 0;
-  r->params.max_tokens = max_tokens;
-  r->sink = std::move(sink);
-  return r;
-}
 
 EngineConfig config(int n_blocks, int budget, int max_seqs) {
   EngineConfig c;

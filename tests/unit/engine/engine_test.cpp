@@ -14,16 +14,7 @@ namespace {
 using testing::CollectSink;
 using testing::FakeForward;
 using testing::FakeVocab;
-
-std::shared_ptr<Request> make_req(int n, int32_t first, int max_tokens,
-                                  std::shared_ptr<CollectSink> sink) {
-  auto r = std::make_shared<Request>();
-  for (int i = 0; i < n; ++i) r->prompt.push_back(first + i);
-  r->params.temperature = 0;
-  r->params.max_tokens = max_tokens;
-  r->sink = std::move(sink);
-  return r;
-}
+using testing::make_req;
 
 EngineConfig config(int n_blocks, int budget) {
   EngineConfig c;

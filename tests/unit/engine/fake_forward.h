@@ -4,6 +4,7 @@
 // 1 + hash % (n_vocab - 1). A wrong slot, a bad prefix-cache hit or a lost block changes the text.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -87,5 +88,16 @@ class CollectSink : public engine::StreamSink {
   engine::FinishReason reason = engine::FinishReason::kNone;
   Status error;
 };
+
+// A greedy request for prompt [first, first + n) that generates at most max_tokens into sink.
+inline std::shared_ptr<engine::Request> make_req(int n, int32_t first, int max_tokens,
+                                                 std::shared_ptr<CollectSink> sink) {
+  auto r = std::make_shared<engine::Request>();
+  for (int i = 0; i < n; ++i) r->prompt.push_back(first + i);
+  r->params.temperature = 0;
+  r->params.max_tokens = max_tokens;
+  r->sink = std::move(sink);
+  return r;
+}
 
 }  // namespace hearth::testing
