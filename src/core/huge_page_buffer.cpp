@@ -48,7 +48,11 @@ void HugePageBuffer::resize(size_t bytes, bool advise_huge) {
   // huge pages are advised (a partial last one would make the kernel fault in all 2 MiB);
   // failure (THP compiled out or "never") only means 4 KiB pages
   const size_t huge_bytes = bytes / kHugePage * kHugePage;
-  advised_ = advise_huge && huge_pages_enabled() && madvise(map_, huge_bytes, MADV_HUGEPAGE) == 0;
+  if (advise_huge && huge_pages_enabled()) {
+    advised_ = madvise(map_, huge_bytes, MADV_HUGEPAGE) == 0;
+  } else {  // ask for 4 KiB pages even where THP is "always" (page-size A/B, the 4 KiB probe)
+    madvise(map_, map_bytes_, MADV_NOHUGEPAGE);
+  }
   data_ = static_cast<uint8_t*>(map_);
   size_ = bytes;
 }

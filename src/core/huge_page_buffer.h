@@ -35,7 +35,8 @@ class HugePageBuffer {
 
   // Discards the contents; the new memory reads as zeros. Throws std::bad_alloc when the
   // mapping fails. Buffers under one huge page come from the ordinary heap (64-byte aligned).
-  // advise_huge = false keeps 4 KiB pages (the bandwidth probe's comparison buffer).
+  // advise_huge = false asks for 4 KiB pages (MADV_NOHUGEPAGE; the bandwidth probe's
+  // comparison buffer), as does HEARTH_HUGE_PAGES=0.
   void resize(size_t bytes, bool advise_huge = true);
 
   uint8_t* data() { return data_; }
